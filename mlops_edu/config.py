@@ -91,20 +91,24 @@ class ChapterWorkspace:
                 f"root={self.relative(self.root)!r}, experiment={self.experiment_name!r})")
 
 
-def workspace_home() -> Path:
-    """The folder that holds ``workspaces/``: ``$MLOPS_EDU_HOME`` or the repository root.
+def repo_root() -> Path | None:
+    """The workbook repository: the nearest folder, from the current directory upwards (then from the
+    package's own folder), that has both a ``workbook`` folder and a ``pyproject.toml``; else None."""
+    here = Path.cwd().resolve()
+    for start in (here, Path(__file__).resolve().parent):
+        for folder in (start, *start.parents):
+            if (folder / "workbook").is_dir() and (folder / "pyproject.toml").is_file():
+                return folder
+    return None
 
-    The repository root is the nearest folder, from the current directory upwards, that has both a
-    ``workbook`` folder and a ``pyproject.toml``; failing that, the current directory.
-    """
+
+def workspace_home() -> Path:
+    """The folder that holds ``workspaces/``: ``$MLOPS_EDU_HOME``, else the repository root (see
+    :func:`repo_root`), else the current directory."""
     env = os.environ.get(HOME_ENV)
     if env:
         return Path(env).expanduser().resolve()
-    here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        if (folder / "workbook").is_dir() and (folder / "pyproject.toml").is_file():
-            return folder
-    return here
+    return repo_root() or Path.cwd().resolve()
 
 
 def _fresh_workspace(root: Path) -> None:
@@ -124,7 +128,7 @@ def _quiet(log_file: Path) -> None:
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
     os.environ.setdefault("TQDM_DISABLE", "1")
-    handler = logging.FileHandler(log_file, encoding="utf-8")
+    handler = logging.FileHandler(log_file, encoding="utf-8", delay=True)
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     warnings.resetwarnings()
     warnings.simplefilter("default")
@@ -133,6 +137,8 @@ def _quiet(log_file: Path) -> None:
         logger = logging.getLogger(name)
         for old in list(logger.handlers):
             logger.removeHandler(old)
+            if isinstance(old, logging.FileHandler) and old is not handler:
+                old.close()
         logger.addHandler(handler)
         logger.setLevel(logging.INFO if name == "py.warnings" else logging.WARNING)
         logger.propagate = False
@@ -161,6 +167,7 @@ def _style_tables() -> None:
     pd.set_option("display.precision", 3)
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 120)
+    pd.set_option("display.max_colwidth", 100)
 
 
 def use_experiment(name: str, ws: ChapterWorkspace | None = None) -> str:

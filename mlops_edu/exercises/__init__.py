@@ -111,14 +111,18 @@ class Exercise:
                                  "(run the cell above this one)")
         return values
 
-    def check(self, namespace: dict[str, Any] | None = None) -> str:
-        """Check the answer; returns ``"correct"`` or ``"not attempted"``, raises AssertionError if wrong.
+    def check(self, namespace: dict[str, Any] | None = None) -> None:
+        """Print ``Correct`` or ``not attempted``; raise AssertionError saying what is wrong otherwise.
 
         ``namespace`` defaults to the globals of the caller (the notebook).
         """
         if namespace is None:
             frame = inspect.currentframe()
             namespace = frame.f_back.f_globals if frame and frame.f_back else {}
+        self.status(namespace)
+
+    def status(self, namespace: dict[str, Any]) -> str:
+        """Like :meth:`check` for the variables in ``namespace``; returns "correct" or "not attempted"."""
         values = self._values(namespace)
         try:
             if any(contains_placeholder(v) for v in values):

@@ -1,0 +1,462 @@
+"""Re-execute the workbook: papermill orchestration, output normalisation, student edition, results.
+
+Serves the instructors' entry point ``python run_all.py`` (DESIGN.md "Reproducibility rules"):
+
+* every ``workbook/NN_*.ipynb`` runs top to bottom in a fresh kernel of *this* interpreter (a kernelspec
+  named ``mlops-edu`` is written into the workspaces folder and put first on ``JUPYTER_PATH``, so a
+  user-level ``python3`` kernel of another environment cannot hijack the run);
+* the executed copy replaces the committed notebook only on success, atomically (``os.replace``);
+  a failing chapter leaves the committed notebook untouched and its executed copy in ``results/failed``;
+* written notebooks are normalised (no papermill timings, no volatile metadata, stable cell ids, sorted
+  keys, outputs of ``# NBVAL_IGNORE_OUTPUT`` cells stripped) so that re-running leaves git clean;
+* values recorded with :func:`mlops_edu.record` land in ``results/manifest.json`` and ``results/SUMMARY.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import concurrent.futures as futures
+import copy
+import json
+import multiprocessing
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Iterable
+
+import nbformat
+
+from mlops_edu.config import HOME_ENV, RECORD_ENV
+
+KERNEL_NAME = "mlops-edu"
+IGNORE_OUTPUT_MARK = "# NBVAL_IGNORE_OUTPUT"
+BEGIN_SOLUTION = "### BEGIN SOLUTION"
+END_SOLUTION = "### END SOLUTION"
+PLACEHOLDER = "____"
+CHAPTER_RE = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
+KEY_PACKAGES = ("mlflow", "lightgbm", "scikit-learn", "pandas", "numpy", "scipy", "matplotlib", "hyperopt",
+                "deltalake", "pyarrow", "papermill", "nbval", "pytest", "jupyterlab", "ipykernel", "pyspark")
+CANONICAL_KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+CANONICAL_LANGUAGE_INFO = {
+    "codemirror_mode": {"name": "ipython", "version": 3},
+    "file_extension": ".py",
+    "mimetype": "text/x-python",
+    "name": "python",
+    "nbconvert_exporter": "python",
+    "pygments_lexer": "ipython3",
+}
+
+
+@dataclass
+class ChapterResult:
+    """What happened to one chapter in a run."""
+
+    chapter: str
+    notebook: str
+    status: str  # "ok" or "failed"
+    seconds: float
+    error: str | None = None
+    cell: int | None = None
+    records: dict[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------------- finding
+def find_chapters(workbook: Path, only: str | None = None) -> list[Path]:
+    """The chapter notebooks ``NN_*.ipynb`` of ``workbook`` in order, filtered by ``only`` ("00,02")."""
+    chapters = sorted(p for p in workbook.glob("*.ipynb") if CHAPTER_RE.match(p.name))
+    if only:
+        wanted = {f"{int(x):02d}" for x in only.replace(" ", "").split(",") if x}
+        unknown = wanted - {p.name[:2] for p in chapters}
+        if unknown:
+            raise SystemExit(f"--only: no chapter {', '.join(sorted(unknown))} in {workbook} "
+                             f"(have {', '.join(p.name[:2] for p in chapters)})")
+        chapters = [p for p in chapters if p.name[:2] in wanted]
+    return chapters
+
+
+# ------------------------------------------------------------------------------------------ normalising
+def is_ignored_output_cell(cell: Any) -> bool:
+    return cell.get("cell_type") == "code" and cell.get("source", "").lstrip().startswith(IGNORE_OUTPUT_MARK)
+
+
+def normalise(nb: Any, *, keep_volatile_outputs: bool = False) -> Any:
+    """Return a copy of ``nb`` without volatile metadata, with stable cell ids.
+
+    Strips papermill metadata and timings, execution timestamps, widget state and the Python patch
+    version; gives missing or duplicate cell ids a stable ``cell-NN`` id; empties the outputs of cells
+    whose first line is ``# NBVAL_IGNORE_OUTPUT`` (timings) unless ``keep_volatile_outputs``.
+    """
+    nb = copy.deepcopy(nb)
+    nb.metadata.pop("papermill", None)
+    nb.metadata.pop("widgets", None)
+    nb.metadata["kernelspec"] = dict(CANONICAL_KERNELSPEC)
+    nb.metadata["language_info"] = dict(CANONICAL_LANGUAGE_INFO)
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    seen: set[str] = set()
+    for i, cell in enumerate(nb.cells):
+        for key in ("papermill", "execution", "collapsed", "scrolled", "ExecuteTime"):
+            cell.metadata.pop(key, None)
+        tags = [t for t in cell.metadata.get("tags", []) if t != "injected-parameters"]
+        if tags:
+            cell.metadata["tags"] = tags
+        else:
+            cell.metadata.pop("tags", None)
+        cell_id = cell.get("id")
+        if not cell_id or cell_id in seen or not re.fullmatch(r"[a-zA-Z0-9-_]{1,64}", cell_id):
+            cell_id = f"cell-{i:02d}"
+            while cell_id in seen:
+                cell_id += "x"
+        cell["id"] = cell_id
+        seen.add(cell_id)
+        if cell.cell_type == "code":
+            if is_ignored_output_cell(cell) and not keep_volatile_outputs:
+                cell.outputs = []
+            for out in cell.outputs:
+                out.pop("transient", None)
+                if "metadata" in out:
+                    out.metadata.pop("execution", None)
+    return nb
+
+
+def write_notebook(nb: Any, path: Path) -> None:
+    """Write ``nb`` atomically (temp file in the same folder, then ``os.replace``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".ipynb.tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ------------------------------------------------------------------------------------- student edition
+def _placeholder_lines(block: str) -> list[str]:
+    """What a solution block becomes in the student edition: ``name = ____`` and ``def f(..): return ____``."""
+    try:
+        tree = ast.parse(textwrap.dedent(block))
+    except SyntaxError:
+        return [PLACEHOLDER]
+    lines: list[str] = []
+    for node in tree.body:
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = list(node.targets)
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            targets = [node.target]
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            stub = copy.deepcopy(node)
+            doc = ast.get_docstring(node, clean=False)
+            stub.body = ([ast.Expr(ast.Constant(doc))] if doc else []) + [
+                ast.Return(ast.Name(PLACEHOLDER, ast.Load()))]
+            stub.decorator_list = []
+            lines.extend(ast.unparse(stub).splitlines())
+            continue
+        for target in targets:
+            if isinstance(target, (ast.Name, ast.Tuple, ast.List)):
+                names = [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+                for name in names:
+                    line = f"{name} = {PLACEHOLDER}"
+                    if line not in lines:
+                        lines.append(line)
+    return lines or [PLACEHOLDER]
+
+
+def strip_solutions(source: str) -> str:
+    """Replace every ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` block by placeholder lines."""
+    out: list[str] = []
+    block: list[str] | None = None
+    indent = ""
+    for line in source.splitlines():
+        stripped = line.strip()
+        if stripped == BEGIN_SOLUTION:
+            if block is not None:
+                raise ValueError(f"nested {BEGIN_SOLUTION} in:\n{source}")
+            block, indent = [], line[: len(line) - len(line.lstrip())]
+            out.append(f"{indent}# your code here: replace {PLACEHOLDER}")
+        elif stripped == END_SOLUTION:
+            if block is None:
+                raise ValueError(f"{END_SOLUTION} without {BEGIN_SOLUTION} in:\n{source}")
+            out.extend(indent + line for line in _placeholder_lines("\n".join(block)))
+            block = None
+        elif block is not None:
+            block.append(line)
+        else:
+            out.append(line)
+    if block is not None:
+        raise ValueError(f"{BEGIN_SOLUTION} without {END_SOLUTION} in:\n{source}")
+    return "\n".join(out)
+
+
+def student_edition(nb: Any) -> Any:
+    """The student edition of a notebook: solutions replaced by ``____``, outputs cleared."""
+    nb = normalise(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.source = strip_solutions(cell.source)
+            cell.outputs = []
+            cell.execution_count = None
+    return nb
+
+
+def write_student_edition(chapters: Iterable[Path], target: Path) -> list[Path]:
+    """Write the student edition of ``chapters`` into ``target``; returns the written paths."""
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in chapters:
+        out = target / path.name
+        write_notebook(student_edition(nbformat.read(path, as_version=4)), out)
+        written.append(out)
+    return written
+
+
+# -------------------------------------------------------------------------------------------- executing
+def ensure_kernel(home: Path) -> str:
+    """Write a kernelspec for this interpreter under ``home`` and put it first on JUPYTER_PATH."""
+    spec_dir = home / "workspaces" / ".jupyter" / "kernels" / KERNEL_NAME
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    spec = {
+        "argv": [sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                 "--IPKernelApp.log_level=CRITICAL"],
+        "display_name": "Python 3 (mlops-edu)",
+        "language": "python",
+        "metadata": {"debugger": False},
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
+    jupyter_path = str(home / "workspaces" / ".jupyter")
+    parts = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p and p != jupyter_path]
+    os.environ["JUPYTER_PATH"] = os.pathsep.join([jupyter_path, *parts])
+    return KERNEL_NAME
+
+
+def _error_text(exc: BaseException) -> tuple[str, int | None, int | None]:
+    """``"Name: value"``, the cell index (0-based, as JupyterLab counts) and the execution count."""
+    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    text = f"{ename}: {evalue}" if ename else f"{type(exc).__name__}: {exc}"
+    return text, getattr(exc, "cell_index", None), getattr(exc, "exec_count", None)
+
+
+def execute_chapter(path: Path, *, quick: bool, home: Path, failed_dir: Path, executed_dir: Path,
+                    write_back: bool, parameters: dict[str, Any] | None = None) -> ChapterResult:
+    """Execute one chapter with papermill; on success write it back (normalised) if ``write_back``."""
+    import papermill
+
+    kernel = ensure_kernel(home)
+    params = dict(parameters or {})
+    if quick:
+        params["QUICK"] = True
+    os.environ[HOME_ENV] = str(home)
+    record_file = Path(tempfile.mkstemp(prefix=f"records-{path.stem}-", suffix=".json")[1])
+    record_file.unlink()
+    os.environ[RECORD_ENV] = str(record_file)
+    tmp_out = Path(tempfile.mkstemp(prefix=f"{path.stem}-", suffix=".ipynb")[1])
+    start = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            str(path), str(tmp_out), parameters=params or None, kernel_name=kernel, cwd=str(path.parent),
+            progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+        )
+    except Exception as exc:  # papermill raises PapermillExecutionError, or kernel/IO errors
+        seconds = time.perf_counter() - start
+        error, cell, exec_count = _error_text(exc)
+        if exec_count is not None:
+            error = f"In [{exec_count}]: {error}"
+        if tmp_out.exists():
+            failed_dir.mkdir(parents=True, exist_ok=True)
+            nb = nbformat.read(tmp_out, as_version=4)
+            write_notebook(normalise(nb, keep_volatile_outputs=True), failed_dir / path.name)
+        tmp_out.unlink(missing_ok=True)
+        return ChapterResult(path.name[:2], _rel(path), "failed", round(seconds, 1), error.strip()[:2000], cell,
+                             _read_records(record_file))
+    finally:
+        os.environ.pop(RECORD_ENV, None)
+    seconds = time.perf_counter() - start
+    executed = nbformat.read(tmp_out, as_version=4)
+    tmp_out.unlink(missing_ok=True)
+    write_notebook(normalise(executed, keep_volatile_outputs=True), executed_dir / path.name)
+    if write_back:
+        write_notebook(normalise(executed), path)
+    return ChapterResult(path.name[:2], _rel(path), "ok", round(seconds, 1), records=_read_records(record_file))
+
+
+def _read_records(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _rel(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+def _execute_in_worker(kwargs: dict[str, Any]) -> ChapterResult:
+    return execute_chapter(**kwargs)
+
+
+def run_chapters(chapters: list[Path], *, jobs: int, quick: bool, fail_fast: bool, home: Path,
+                 results: Path, write_back: bool, echo=print) -> list[ChapterResult]:
+    """Execute ``chapters`` (in parallel when ``jobs`` > 1), printing one progress line per chapter."""
+    common = dict(quick=quick, home=home, failed_dir=results / "failed", executed_dir=results / "executed",
+                  write_back=write_back)
+    done: list[ChapterResult] = []
+
+    def report(result: ChapterResult) -> None:
+        done.append(result)
+        line = f"[{len(done)}/{len(chapters)}] {result.notebook:<42} {result.status:<6} {result.seconds:6.1f} s"
+        if result.status != "ok":
+            where = f"cell {result.cell}" if result.cell is not None else "before the first cell"
+            line += f"\n      {result.notebook}, {where}: {result.error.splitlines()[0] if result.error else ''}"
+        echo(line, flush=True)
+
+    if jobs <= 1:
+        for path in chapters:
+            echo(f"      running {path.name} ...", flush=True)
+            report(execute_chapter(path, **common))
+            if fail_fast and done[-1].status != "ok":
+                break
+    else:
+        context = multiprocessing.get_context("spawn")
+        with futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            pending = {pool.submit(_execute_in_worker, dict(path=p, **common)): p for p in chapters}
+            for future in futures.as_completed(pending):
+                report(future.result())
+                if fail_fast and done[-1].status != "ok":
+                    for other in pending:
+                        other.cancel()
+                    break
+    order = {p.name[:2]: i for i, p in enumerate(chapters)}
+    return sorted(done, key=lambda r: order[r.chapter])
+
+
+# ---------------------------------------------------------------------------------------------- results
+def package_versions(names: Iterable[str] = KEY_PACKAGES) -> dict[str, str | None]:
+    versions: dict[str, str | None] = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def git_commit(repo: Path) -> dict[str, Any]:
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False).stdout.strip()
+
+    return {"commit": git("rev-parse", "HEAD") or None, "dirty": bool(git("status", "--porcelain"))}
+
+
+def write_results(results_dir: Path, chapter_results: list[ChapterResult], *, quick: bool, seconds: float,
+                  repo: Path) -> dict[str, Any]:
+    """Write ``manifest.json`` and ``SUMMARY.md`` into ``results_dir``; returns the manifest."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    manifest = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "git": git_commit(repo),
+        "quick": quick,
+        "total_seconds": round(seconds, 1),
+        "packages": package_versions(),
+        "chapters": [asdict(r) for r in chapter_results],
+    }
+    (results_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
+                                               encoding="utf-8")
+    lines = ["# Workbook run", "", f"- commit: `{manifest['git']['commit']}`"
+             f"{' (with uncommitted changes)' if manifest['git']['dirty'] else ''}",
+             f"- quick mode: {quick}", f"- total: {seconds:.1f} s", "",
+             "| chapter | notebook | status | seconds | recorded results |", "|---|---|---|---:|---|"]
+    for r in chapter_results:
+        recs = "; ".join(f"{k} = {json.dumps(v)}" for k, v in sorted(r.records.items()))
+        status = r.status if r.status == "ok" else f"**{r.status}** (cell {r.cell}: {(r.error or '').splitlines()[0]})"
+        lines.append(f"| {r.chapter} | {r.notebook} | {status} | {r.seconds:.1f} | {recs} |")
+    (results_dir / "SUMMARY.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return manifest
+
+
+def _table(chapter_results: list[ChapterResult]) -> str:
+    rows = [f"{'chapter':<8}{'notebook':<44}{'status':<8}{'seconds':>8}"]
+    rows += [f"{r.chapter:<8}{r.notebook:<44}{r.status:<8}{r.seconds:>8.1f}" for r in chapter_results]
+    return "\n".join(rows)
+
+
+# -------------------------------------------------------------------------------------------------- CLI
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="run_all.py", description="Re-execute the workbook chapters with papermill and collect results.")
+    parser.add_argument("--only", help="comma-separated chapter numbers, e.g. 00,02")
+    parser.add_argument("--jobs", type=int, default=1, help="chapters executed in parallel (default 1)")
+    parser.add_argument("--quick", action="store_true",
+                        help="inject QUICK=True (smaller data, fewer trials): a smoke run; the committed "
+                             "notebooks are left as they are, executed copies go to results/executed")
+    parser.add_argument("--fail-fast", action="store_true", help="stop at the first failing chapter")
+    parser.add_argument("--student", metavar="DIR", type=Path,
+                        help="write the student edition into DIR (solutions -> ____, outputs cleared) and "
+                             "check that it executes (in quick mode, into results/student)")
+    parser.add_argument("--no-verify", action="store_true", help="with --student: write only, do not execute")
+    parser.add_argument("--workbook", type=Path, default=Path("workbook"), help=argparse.SUPPRESS)
+    parser.add_argument("--results", type=Path, default=Path("results"), help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    repo = Path.cwd().resolve()
+    workbook = args.workbook.resolve()
+    if not workbook.is_dir():
+        print(f"run_all.py: no workbook folder at {args.workbook} (run it from the repository root)",
+              file=sys.stderr)
+        return 2
+    results = args.results.resolve()
+    home = Path(os.environ.get(HOME_ENV) or repo).resolve()
+    chapters = find_chapters(workbook, args.only)
+    if not chapters:
+        print(f"run_all.py: no chapter notebooks NN_*.ipynb in {args.workbook}", file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    if args.student:
+        written = write_student_edition(chapters, args.student.resolve())
+        print(f"student edition: {len(written)} notebooks written to {args.student}")
+        if args.no_verify:
+            return 0
+        print("checking that the student edition executes (quick mode) ...")
+        chapter_results = run_chapters(written, jobs=args.jobs, quick=True, fail_fast=args.fail_fast,
+                                       home=home, results=results / "student", write_back=False)
+    else:
+        write_back = not args.quick
+        chapter_results = run_chapters(chapters, jobs=args.jobs, quick=args.quick, fail_fast=args.fail_fast,
+                                       home=home, results=results, write_back=write_back)
+        write_results(results, chapter_results, quick=args.quick, seconds=time.perf_counter() - start, repo=repo)
+    print()
+    print(_table(chapter_results))
+    failed = [r for r in chapter_results if r.status != "ok"]
+    skipped = len(chapters) - len(chapter_results)
+    print(f"\n{len(chapter_results) - len(failed)} passed, {len(failed)} failed"
+          + (f", {skipped} not run (--fail-fast)" if skipped else "")
+          + f" in {time.perf_counter() - start:.1f} s")
+    for r in failed:
+        print(f"FAILED {r.notebook} cell {r.cell}: {r.error}", file=sys.stderr)
+        print(f"       the committed notebook is unchanged; the executed copy is in "
+              f"{_rel(results / ('student' if args.student else '') / 'failed' / Path(r.notebook).name)}",
+              file=sys.stderr)
+    return 1 if failed or skipped else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
