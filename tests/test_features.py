@@ -1,0 +1,143 @@
+"""Unit tests of mlops_edu.features (chapter 02: feature engineering and preprocessing)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mlops_edu.features import (ENGINEERED_COLUMNS, FEATURE_REASONS, OPTIONAL_SERVICES, FeatureError,
+                                add_features, build_preprocessor, feature_types, split_xy)
+
+from _telco_sample import customers, handmade_customers
+
+TELCO_21 = ["customerID", "gender", "SeniorCitizen", "Partner", "Dependents", "tenure", "PhoneService",
+            "MultipleLines", "InternetService", "OnlineSecurity", "OnlineBackup", "DeviceProtection",
+            "TechSupport", "StreamingTV", "StreamingMovies", "Contract", "PaperlessBilling", "PaymentMethod",
+            "MonthlyCharges", "TotalCharges", "Churn"]
+
+
+@pytest.fixture(scope="module")
+def df() -> pd.DataFrame:
+    return customers(600, seed=1)
+
+
+def test_optional_services_are_the_six_addons():
+    assert OPTIONAL_SERVICES == ("OnlineSecurity", "OnlineBackup", "DeviceProtection", "TechSupport",
+                                 "StreamingTV", "StreamingMovies")
+
+
+def test_num_optional_services_counts_yes(df):
+    out = add_features(df)
+    expected = (df[list(OPTIONAL_SERVICES)] == "Yes").sum(axis=1)
+    assert (out["num_optional_services"] == expected).all()
+    assert out["num_optional_services"].between(0, 6).all()
+    no_internet = df["InternetService"] == "No"
+    assert (out.loc[no_internet, "num_optional_services"] == 0).all()
+
+
+def test_add_features_on_21_columns_only_and_leaves_input_alone(df):
+    raw = df[TELCO_21].copy()
+    before = raw.copy()
+    out = add_features(raw)
+    pd.testing.assert_frame_equal(raw, before)
+    assert list(out.columns) == TELCO_21 + list(ENGINEERED_COLUMNS)
+    assert set(FEATURE_REASONS) == set(ENGINEERED_COLUMNS)
+    pd.testing.assert_frame_equal(add_features(out), out)  # idempotent
+
+
+def test_add_features_values():
+    frame = handmade_customers(50, seed=3)
+    frame.loc[0, ["tenure", "TotalCharges", "MonthlyCharges"]] = [0, np.nan, 50.0]
+    frame.loc[1, ["tenure", "TotalCharges", "MonthlyCharges"]] = [10, 600.0, 70.0]
+    frame.loc[2, ["tenure", "PaymentMethod"]] = [13, "Credit card (automatic)"]
+    frame.loc[3, ["tenure", "PaymentMethod"]] = [72, "Electronic check"]
+    out = add_features(frame)
+    assert out.loc[0, "avg_monthly_charge"] == 50.0        # tenure 0: the monthly charge
+    assert out.loc[1, "avg_monthly_charge"] == 60.0        # 600 / 10
+    assert out.loc[0, "tenure_bucket"] == "0-12" and out.loc[2, "tenure_bucket"] == "13-24"
+    assert out.loc[3, "tenure_bucket"] == "49+"
+    assert out.loc[2, "auto_payment"] == 1 and out.loc[3, "auto_payment"] == 0
+
+
+def test_add_features_names_missing_column(df):
+    with pytest.raises(FeatureError, match="TechSupport"):
+        add_features(df.drop(columns=["TechSupport"]))
+    with pytest.raises(FeatureError, match="DataFrame"):
+        add_features([1, 2, 3])
+
+
+def test_split_xy(df):
+    X, y = split_xy(df)
+    assert "Churn" not in X and "customerID" not in X
+    assert set(y.unique()) <= {0, 1} and y.name == "churn"
+    assert (y == (df["Churn"] == "Yes").astype(int)).all()
+    assert X.index.equals(y.index)
+
+
+def test_split_xy_drops_teaching_columns_unless_kept(df):
+    frame = df.assign(state="MA", age=40, signup_date=pd.Timestamp("2024-01-01"))
+    X, _ = split_xy(frame)
+    assert not {"state", "age", "signup_date"} & set(X.columns)
+    X_age, _ = split_xy(frame, keep=("age",))
+    assert "age" in X_age and "state" not in X_age
+    with pytest.raises(FeatureError, match="tenure"):
+        split_xy(frame, keep=("tenure",))
+
+
+def test_split_xy_bad_label(df):
+    bad = df.copy()
+    bad["Churn"] = bad["Churn"].astype(object)
+    bad.loc[bad.index[5], "Churn"] = "Maybe"
+    with pytest.raises(FeatureError, match="Maybe"):
+        split_xy(bad)
+    with pytest.raises(FeatureError, match="Churn"):
+        split_xy(df.drop(columns=["Churn"]))
+
+
+def test_feature_types_known_and_inferred(df):
+    X, _ = split_xy(add_features(df))
+    kinds = feature_types(X)
+    assert set(sum(kinds.values(), [])) == set(X.columns)
+    assert "SeniorCitizen" in kinds["boolean"] and "Partner" in kinds["boolean"]
+    assert {"tenure", "MonthlyCharges", "TotalCharges", "num_optional_services"} <= set(kinds["numeric"])
+    assert {"Contract", "PaymentMethod", "tenure_bucket"} <= set(kinds["categorical"])
+    small = X.head(3).assign(num_optional_services=[0, 1, 0])   # looks 0/1 but is a count
+    assert "num_optional_services" in feature_types(small)["numeric"]
+    extra = pd.DataFrame({"flag": [True, False], "yn": ["yes", "No"], "n": [1.5, 2.0], "c": ["a", "b"]})
+    assert feature_types(extra) == {"boolean": ["flag", "yn"], "numeric": ["n"], "categorical": ["c"]}
+    with pytest.raises(FeatureError, match="when"):
+        feature_types(pd.DataFrame({"when": pd.to_datetime(["2024-01-01"])}))
+
+
+def test_preprocessor_branches_and_no_nan(df):
+    X, _ = split_xy(df)
+    pre = build_preprocessor(X)
+    assert [name for name, _, _ in pre.transformers] == ["bool", "num", "cat"]
+    out = pre.fit_transform(X)
+    assert out.shape[0] == len(X) and np.isfinite(out).all()   # TotalCharges blanks imputed
+    names = list(pre.get_feature_names_out())
+    assert "bool__Partner" in names and "num__tenure" in names and "cat__Contract_Two year" in names
+
+
+def test_unseen_categories_and_values_do_not_crash(df):
+    X, _ = split_xy(df)
+    pre = build_preprocessor(X).fit(X)
+    new = X.head(4).copy()
+    new["PaymentMethod"] = new["PaymentMethod"].astype(object)
+    new.loc[new.index[0], "PaymentMethod"] = "Crypto wallet"        # never seen
+    new["Partner"] = new["Partner"].astype(object)
+    new.loc[new.index[1], "Partner"] = "Maybe"                       # not yes/no
+    new.loc[new.index[2], "MonthlyCharges"] = np.nan                 # blank number
+    new["Contract"] = new["Contract"].astype(object)
+    new.loc[new.index[3], "Contract"] = None                         # blank category
+    out = pre.transform(new)
+    assert np.isfinite(out).all()
+    names = list(pre.get_feature_names_out())
+    pay = [i for i, n in enumerate(names) if n.startswith("cat__PaymentMethod_")]
+    assert out[0, pay].sum() == 0          # unknown category -> all zeros
+
+
+def test_preprocessor_rejects_empty():
+    with pytest.raises(FeatureError, match="no columns"):
+        build_preprocessor(pd.DataFrame(index=range(3)))
