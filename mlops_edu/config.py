@@ -23,6 +23,7 @@ import logging
 import os
 import random
 import shutil
+import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,8 +112,32 @@ def workspace_home() -> Path:
     return repo_root() or Path.cwd().resolve()
 
 
+def _release_mlflow_stores() -> None:
+    """Forget MLflow's cached stores and close their SQLite connections.
+
+    MLflow caches one store (and one SQLAlchemy engine) per URI for the life of the process. When a
+    chapter is set up again in the same kernel, the old database has been moved to
+    ``workspaces/.previous``; without this, MLflow would go on writing into the moved file.
+    """
+    if "mlflow" not in sys.modules:
+        return
+    from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore as RegistryStore
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore as TrackingStore
+    from mlflow.tracking._model_registry import utils as registry_utils
+    from mlflow.tracking._tracking_service import utils as tracking_utils
+
+    for store in (TrackingStore, RegistryStore):
+        with store._engine_map_lock:
+            for uri in [u for u in store._engine_map if u.startswith("sqlite:")]:
+                store._engine_map.pop(uri).dispose()
+    for registry in (tracking_utils._tracking_store_registry, registry_utils._model_registry_store_registry):
+        if registry is not None:
+            type(registry)._get_store_with_resolved_uri.cache_clear()
+
+
 def _fresh_workspace(root: Path) -> None:
     """Create ``root`` empty; an existing non-empty one is moved aside, never deleted."""
+    _release_mlflow_stores()
     if root.exists() and any(root.iterdir()):
         stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         previous = root.parent / ".previous" / f"{root.name}-{stamp}"

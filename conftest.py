@@ -1,0 +1,24 @@
+"""Test session set-up: chapter workspaces of the test run (nbval kernels included) go to a temp folder,
+so `pytest` never touches a user's workspaces/ and never archives their runs."""
+
+import os
+import shutil
+import tempfile
+
+import pytest
+
+from mlops_edu.config import HOME_ENV
+
+_created: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not os.environ.get(HOME_ENV):
+        home = tempfile.mkdtemp(prefix="mlops-edu-test-")
+        _created.append(home)
+        os.environ[HOME_ENV] = home  # inherited by the kernels nbval starts
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for home in _created:
+        shutil.rmtree(home, ignore_errors=True)
