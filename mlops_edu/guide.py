@@ -129,7 +129,7 @@ def read_pins(path: Path) -> dict[str, str]:
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
-        match = re.fullmatch(r"([A-Za-z0-9_.\-]+)\s*==\s*([^\s;]+)", line)
+        match = re.fullmatch(r"([A-Za-z0-9_.\-]+)\s*==\s*([^\s;]+)\s*(;.*)?", line)
         if not match:
             raise ValueError(f"{path.name} line {number}: expected 'name==version', got {line!r}")
         pins[_normalise(match.group(1))] = match.group(2)
