@@ -108,6 +108,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from scipy.special import ndtr as _ndtr
 
 __all__ = [
     "TELCO_COLUMNS", "TEACHING_COLUMNS", "CATEGORIES", "CANONICAL_DTYPES", "ADDON_COLUMNS", "US_STATES",
@@ -307,38 +308,40 @@ class Scenario:
 # ----------------------------------------------------------------------------------------------------
 # Generator parameters (calibrated to PUBLISHED_FACTS; see calibration_table)
 # ----------------------------------------------------------------------------------------------------
-_SENIOR_SHARE = 0.164
-_P_PARTNER = dict(a=-0.864, age30=0.95, age70=-0.25)
-_P_DEPENDENTS = dict(a=-2.311, partner=2.35, senior=-1.6, age30_55=0.5, young=-0.8)
-_P_CONTRACT = dict(a1=-1.27, a2=-1.477, partner1=0.55, partner2=1.0, dep1=0.3, dep2=0.55,
-                   senior1=-0.45, senior2=-0.9, agez1=0.15, agez2=0.25)
-_P_TENURE = dict(m2m_one=0.14, m2m_scale=21.0, one_a=1.39, one_b=1.1, one_cap=0.04, two_a=3.0, two_b=1.0,
-                 two_cap=0.151)
-# P(payment | contract), columns: EC, MC, BT, CC
-_P_PAYMENT_BASE = np.array([[0.511, 0.197, 0.152, 0.140],
-                            [0.257, 0.183, 0.270, 0.290],
-                            [0.110, 0.215, 0.343, 0.332]])
-_P_PAYMENT = dict(agez_ec=-0.3, agez_mc=0.3, tenure_auto=0.012)
+# <calibrated> (rewritten by the calibration script; see calibration_table)
+_SENIOR_SHARE = 0.1637
+_P_PARTNER = dict(a=-0.8609, age30=0.95, age70=-0.25)
+_P_DEPENDENTS = dict(a=-2.3051, partner=2.35, senior=-1.6, age30_55=0.5, young=-0.8)
+_P_COMMIT = dict(partner=0.6, dep=0.3, senior=-0.8, agez=0.2)
+_COMMIT_MEAN, _COMMIT_SD = 0.3138, 1.1081
+_P_CONTRACT = dict(a1=-1.1463, a2=-1.9644, l1=1.0, l2=2.0)
+_P_TENURE = dict(rho=0.5, m2m_one=0.1, m2m_scale=26.8227, one_a=1.2256, one_b=1.1, one_cap=0.03,
+                 two_a=1.9378, two_b=1.0, two_cap=0.05)
 _P_PHONE = 0.903
-_P_INTERNET = dict(fib=0.101, no=-0.239, fib_senior=0.9, fib_m2m=0.6, fib_two=-0.2, no_m2m=-0.5, no_two=0.6,
-                   no_agez=0.2)
-_REGION_INTERNET = np.array([[0.25, -0.25], [-0.25, 0.45], [0.0, 0.0], [0.05, -0.15]])  # (fiber, no)
-_P_ML = dict(a=-0.447, tenure=0.035, fiber=0.6)
-_P_ADDON = {  # intercept, tenure_z, fiber, two-year, age_z
-    "OnlineSecurity": (-0.022, 0.5, -1.2, 0.3, 0.0),
-    "OnlineBackup": (-0.081, 0.6, -0.3, 0.1, 0.0),
-    "DeviceProtection": (-0.282, 0.6, 0.0, 0.2, 0.0),
-    "TechSupport": (-0.03, 0.5, -1.2, 0.4, 0.0),
-    "StreamingTV": (-0.486, 0.4, 1.0, 0.0, -0.3),
-    "StreamingMovies": (-0.483, 0.4, 1.0, 0.0, -0.3),
+_P_INTERNET = dict(fib=0.4657, no=-0.5624, fib_senior=1.0, fib_commit=-0.5, fib_young=0.3, no_commit=0.4,
+                   no_agez=0.3)
+_P_PAYMENT = dict(ec=0.2385, bt=-0.1145, cc=-0.1298, ec_commit=-0.6, ec_fiber=0.8, ec_nonet=-0.6,
+                  ec_senior=0.7, ec_one=-0.2278, ec_two=-0.7278, auto_commit=0.4, auto_tenure=0.25,
+                  mc_agez=0.25, mc_nonet=0.5)
+_P_ML = dict(a=-0.4502, tenure=0.035, fiber=0.6)
+_P_ADDON = {  # intercept, tenure_z, fiber, age_z
+    'OnlineSecurity': (-0.3022, 0.4, -1.0, 0.0),
+    'OnlineBackup': (-0.2249, 0.5, -0.3, 0.0),
+    'DeviceProtection': (-0.4119, 0.5, 0.0, 0.0),
+    'TechSupport': (-0.275, 0.4, -1.0, 0.0),
+    'StreamingTV': (-0.6167, 0.3, 1.0, -0.3),
+    'StreamingMovies': (-0.6159, 0.3, 1.0, -0.3),
 }
-_ENGAGEMENT = 0.8
-_PRICE = dict(phone=18.55, ml=5.0, dsl=25.6, fiber=52.35, addon=5.0, stream=10.0, noise=1.2)
-_P_PAPERLESS = dict(a=-0.617, internet=0.9, fiber=0.5, m2m=0.3, agez=-0.2)
+_ENGAGEMENT = dict(commit=0.8, noise=0.8)
+_PRICE = dict(phone=18.5625, ml=5.0, dsl=24.0655, fiber=53.5393, addon=5.0, stream=10.0, noise=1.2)
+_P_PAPERLESS = dict(a=-0.4963, internet=0.9, fiber=0.6, commit=-0.3, senior=0.6, agez=-0.15)
 _GENDER_MALE = 0.505
-
-# churn log-odds, baseline concept (price-driven)
-_CHURN = dict(b0=2.0416, one=-1.6309, two=-2.6314, t1=-0.0034, t2=-0.1330, t3=0.0983, t4=-0.0905, mc=-1.7311, bt=-1.2219, cc=-1.3615, fiber=2.0243, no=-1.1913, p1=0.1289, p2=-0.0187, p3=-0.1408, p4=0.2693, os=-1.7483, ob=-0.6859, dp=-0.6682, ts=-1.6036, stv=-0.1312, sm=-1.2111, senior=1.2924, partner=-0.2663, dep=-0.5764, paperless=0.9792)
+_CHURN = dict(b0=0.2072, one=-1.3163, two=-2.0649, t1=-0.0761, t2=-0.0007, t3=0.0064, t4=-0.0142, mc=-0.3803,
+              bt=-0.1592, cc=-0.2964, fiber=0.0948, no=-0.8889, price=0.0055, os=-0.7976, ob=-0.0084,
+              dp=0.0504, ts=-0.725, stv=0.5114, sm=0.0985, senior=0.4705, partner=-0.1048, dep=-0.3982,
+              paperless=0.3984)
+# </calibrated>
+_REGION_INTERNET = np.array([[0.25, -0.25], [-0.25, 0.45], [0.0, 0.0], [0.05, -0.15]])  # (fiber, no) by region
 # region behaviour (Northeast, Midwest, South, West): churn offset, fiber delta, price multiplier, EC delta
 _REGION_CHURN = np.array([[0.0, -0.5, 0.6, 0.0],
                           [-0.15, 0.2, 1.0, 0.0],
@@ -349,7 +352,7 @@ _CONCEPTS = {
     "service_quality": "customers ignore price and leave over missing security/tech support and flaky fiber",
     "pandemic": "a shock: month-to-month, senior and electronic-check customers leave much more, streamers stay",
 }
-_CONCEPT_B0 = {"baseline": 0.0, "service_quality": 0.0, "pandemic": 0.0}  # intercept shift keeping churn level
+_CONCEPT_B0 = {"baseline": 0.0, "service_quality": -0.1, "pandemic": 0.0}  # service_quality keeps the churn level
 
 # ----------------------------------------------------------------------------------------------------
 # Helpers
@@ -414,19 +417,20 @@ def _streams(seed: int) -> dict[str, np.random.Generator]:
 # ----------------------------------------------------------------------------------------------------
 
 
+def _kumaraswamy_ppf(u: np.ndarray, a: float, b: float) -> np.ndarray:
+    """Inverse CDF of the Kumaraswamy(a, b) distribution on (0, 1) (a closed-form Beta look-alike)."""
+    return (1.0 - (1.0 - u) ** (1.0 / b)) ** (1.0 / a)
+
+
 def _generate_inputs(n: int, st: dict[str, np.random.Generator], k: Knobs) -> dict[str, np.ndarray]:
     """Draw every input column as numpy codes (see the module docstring for the story)."""
     rng = st["inputs"]
-    # A fixed block of uniforms per variable, always drawn in the same order: common random numbers.
+    # A fixed block of random numbers per variable, always drawn in the same order whatever the knobs:
+    # common random numbers, so a knob changes only what depends on it.
     u = rng.random((22, n))
-    z_eng = rng.standard_normal(n)
+    g = rng.standard_normal((6, n))
     beta_age = rng.beta(1.5, 1.3, size=n)
     exp_senior = rng.exponential(7.5, size=n)
-    exp_tenure = rng.exponential(_P_TENURE["m2m_scale"], size=n)
-    beta_one = rng.beta(_P_TENURE["one_a"], _P_TENURE["one_b"], size=n)
-    beta_two = rng.beta(_P_TENURE["two_a"], _P_TENURE["two_b"], size=n)
-    price_noise = rng.standard_normal(n)
-    total_noise = rng.standard_normal(n)
     young_age = rng.integers(18, 30, size=n)
 
     # 1. who: state, age, gender, partner, dependents
@@ -442,39 +446,40 @@ def _generate_inputs(n: int, st: dict[str, np.random.Generator], k: Knobs) -> di
     age = age.astype(np.int64)
     senior = (age >= 65).astype(np.int64)
     agez = (np.minimum(age, 64) - 42.0) / 13.0  # working-age position; seniors count as 64
-    young = age < 25
+    young = age < 30
     male = u[2] < _GENDER_MALE
     p = _P_PARTNER
     partner = u[3] < _sigmoid(p["a"] + p["age30"] * (age >= 30) + p["age70"] * (age >= 70))
     p = _P_DEPENDENTS
     dependents = u[4] < _sigmoid(p["a"] + p["partner"] * partner + p["senior"] * senior
-                                 + p["age30_55"] * ((age >= 30) & (age < 55)) + p["young"] * young)
+                                 + p["age30_55"] * ((age >= 30) & (age < 55)) + p["young"] * (age < 25))
+    p = _P_COMMIT
+    commit = p["partner"] * partner + p["dep"] * dependents + p["senior"] * senior + p["agez"] * agez + g[0]
 
-    # 2. contract, tenure, payment
+    # 2. contract and tenure (a Gaussian copula ties tenure to commitment within each contract)
     p = _P_CONTRACT
-    s1 = p["a1"] + p["partner1"] * partner + p["dep1"] * dependents + p["senior1"] * senior + p["agez1"] * agez
-    s2 = p["a2"] + p["partner2"] * partner + p["dep2"] * dependents + p["senior2"] * senior + p["agez2"] * agez
-    contract = _draw_categorical(u[5], _softmax(np.stack([np.zeros(n), s1, s2], axis=1)))
+    scores = np.stack([np.zeros(n), p["a1"] + p["l1"] * commit, p["a2"] + p["l2"] * commit], axis=1)
+    contract = _draw_categorical(u[5], _softmax(scores))
     p = _P_TENURE
-    t_m2m = np.where(u[19] < p["m2m_one"], 1, np.minimum(1 + np.floor(exp_tenure), MAX_TENURE))
-    t_one = np.where(u[6] < p["one_cap"], MAX_TENURE, 1 + np.floor(beta_one * MAX_TENURE))
-    t_two = np.where(u[6] < p["two_cap"], MAX_TENURE, 1 + np.floor(beta_two * MAX_TENURE))
+    c_std = (commit - _COMMIT_MEAN) / _COMMIT_SD
+    ut = np.clip(_ndtr(p["rho"] * c_std + math.sqrt(1 - p["rho"] ** 2) * g[1]), 1e-12, 1 - 1e-12)
+    v = np.clip((ut - p["m2m_one"]) / (1 - p["m2m_one"]), 0.0, 1 - 1e-12)
+    t_m2m = np.where(ut < p["m2m_one"], 1, np.minimum(1 + np.floor(-p["m2m_scale"] * np.log1p(-v)), MAX_TENURE))
+    t_one = np.where(ut > 1 - p["one_cap"], MAX_TENURE,
+                     1 + np.floor(_kumaraswamy_ppf(np.minimum(ut / (1 - p["one_cap"]), 1 - 1e-12), p["one_a"], p["one_b"]) * MAX_TENURE))
+    t_two = np.where(ut > 1 - p["two_cap"], MAX_TENURE,
+                     1 + np.floor(_kumaraswamy_ppf(np.minimum(ut / (1 - p["two_cap"]), 1 - 1e-12), p["two_a"], p["two_b"]) * MAX_TENURE))
     tenure = np.minimum(np.select([contract == 0, contract == 1], [t_m2m, t_one], t_two), MAX_TENURE)
     tenure = tenure.astype(np.int64)
-    p = _P_PAYMENT
-    mean_t = np.array([18.0, 42.0, 56.7])[contract]
-    scores = np.log(_P_PAYMENT_BASE[contract])
-    scores[:, 0] += p["agez_ec"] * agez
-    scores[:, 1] += p["agez_mc"] * agez
-    scores[:, 2:] += (p["tenure_auto"] * (tenure - mean_t))[:, None]
-    payment = _draw_categorical(u[7], _softmax(scores))
+    tz = (tenure - 32.0) / 24.0
+    m2m, one, two = contract == 0, contract == 1, contract == 2
 
     # 3. services
     phone = u[8] < _P_PHONE
     p = _P_INTERNET
-    m2m, two = contract == 0, contract == 2
-    sf = p["fib"] + p["fib_senior"] * senior + p["fib_m2m"] * m2m + p["fib_two"] * two + _REGION_INTERNET[region, 0]
-    sn = p["no"] + p["no_m2m"] * m2m + p["no_two"] * two + p["no_agez"] * agez + _REGION_INTERNET[region, 1]
+    sf = (p["fib"] + p["fib_senior"] * senior + p["fib_commit"] * commit + p["fib_young"] * young
+          + _REGION_INTERNET[region, 0])
+    sn = p["no"] + p["no_commit"] * commit + p["no_agez"] * agez + _REGION_INTERNET[region, 1]
     probs = _softmax(np.stack([np.zeros(n), sf, sn], axis=1))
     probs[~phone] = (1.0, 0.0, 0.0)  # no phone -> DSL, as in the real file
     if k.service_mix:
@@ -482,31 +487,44 @@ def _generate_inputs(n: int, st: dict[str, np.random.Generator], k: Knobs) -> di
     internet = _draw_categorical(u[9], probs)
     has_net = internet != 2
     fiber = internet == 1
-    tz = (tenure - 32.0) / 24.0
+    p = _ENGAGEMENT
+    engagement = p["commit"] * commit + p["noise"] * g[2]
     addons = {}
-    for j, (col, (a, bt, bf, b2, ba)) in enumerate(_P_ADDON.items()):
-        logit = a + _ENGAGEMENT * z_eng + bt * tz + bf * fiber + b2 * two + ba * agez
+    for j, (col, (a, bt, bf, ba)) in enumerate(_P_ADDON.items()):
+        logit = a + engagement + bt * tz + bf * fiber + ba * agez
         addons[col] = has_net & (u[10 + j] < _sigmoid(logit))
     p = _P_ML
     ml = phone & (u[16] < _sigmoid(p["a"] + p["tenure"] * (tenure - 32) + p["fiber"] * fiber))
 
-    # 4. charges, billing
+    # 4. payment (after services: fiber users pay by electronic check, long-standing ones automatically)
+    p = _P_PAYMENT
+    auto = p["auto_commit"] * commit + p["auto_tenure"] * tz
+    scores = np.stack([
+        p["ec"] + p["ec_commit"] * commit + p["ec_fiber"] * fiber + p["ec_nonet"] * ~has_net
+        + p["ec_senior"] * senior + p["ec_one"] * one + p["ec_two"] * two,
+        p["mc_agez"] * agez + p["mc_nonet"] * ~has_net,
+        p["bt"] + auto,
+        p["cc"] + auto,
+    ], axis=1)
+    payment = _draw_categorical(u[7], _softmax(scores))
+
+    # 5. charges, billing
     p = _PRICE
+    n_prot = (addons["OnlineSecurity"].astype(np.int64) + addons["OnlineBackup"] + addons["DeviceProtection"]
+              + addons["TechSupport"])
+    n_stream = addons["StreamingTV"].astype(np.int64) + addons["StreamingMovies"]
     price = (p["phone"] * phone + p["ml"] * ml + p["dsl"] * (internet == 0) + p["fiber"] * fiber
-             + p["addon"] * (addons["OnlineSecurity"].astype(np.int64) + addons["OnlineBackup"]
-                             + addons["DeviceProtection"] + addons["TechSupport"])
-             + p["stream"] * (addons["StreamingTV"].astype(np.int64) + addons["StreamingMovies"])
-             + p["noise"] * price_noise)
+             + p["addon"] * n_prot + p["stream"] * n_stream + p["noise"] * g[3])
     price = np.clip(price, 18.25, 118.75)
     if k.price_change:
         price = price * (1.0 + k.price_change)
     monthly = np.round(price * 20.0) / 20.0  # 5-cent steps like the real file
     total = np.where(tenure <= 1, monthly * tenure,
-                     monthly + (tenure - 1) * monthly * np.exp(0.04 * total_noise))
+                     monthly + (tenure - 1) * monthly * np.exp(0.04 * g[4]))
     total = np.round(total, 2)
     p = _P_PAPERLESS
-    paperless = u[17] < _sigmoid(p["a"] + p["internet"] * has_net + p["fiber"] * fiber + p["m2m"] * m2m
-                                 + p["agez"] * agez)
+    paperless = u[17] < _sigmoid(p["a"] + p["internet"] * has_net + p["fiber"] * fiber + p["commit"] * commit
+                                 + p["senior"] * senior + p["agez"] * agez)
     signup_days = np.floor(tenure * 30.4375 + u[18] * 30.0).astype(np.int64)
 
     return dict(state=state, region=region, age=age, senior=senior, male=male, partner=partner,
@@ -556,8 +574,7 @@ def _logit_from_codes(c: Mapping[str, np.ndarray], concept: str = "baseline", st
     t = tenure.astype(float)
     tenure_term = (b["t1"] * np.minimum(t, 12) + b["t2"] * np.clip(t - 12, 0, 12)
                    + b["t3"] * np.clip(t - 24, 0, 24) + b["t4"] * np.clip(t - 48, 0, 24))
-    price_term = (b["p1"] * (np.minimum(m, 35) - 35) + b["p2"] * np.clip(m - 35, 0, 35)
-                  + b["p3"] * np.clip(m - 70, 0, 20) + b["p4"] * np.clip(m - 90, 0, 40))
+    price_term = b["price"] * (m - 65.0)
     fiber = internet == 1
     os_, ts = c["OnlineSecurity"].astype(float), c["TechSupport"].astype(float)
     stream = c["StreamingTV"].astype(float) + c["StreamingMovies"].astype(float)
