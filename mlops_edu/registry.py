@@ -251,13 +251,22 @@ def versions_table(name: str = MODEL_NAME, tags: Iterable[str] = ()) -> pd.DataF
     return pd.DataFrame(rows)
 
 
+def _version(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def lineage(version: int | str, name: str = MODEL_NAME) -> dict[str, Any]:
     """Where a model version comes from: its run and the dataset (Delta table and version) logged as input.
 
     Serves section 10, step 3 ("show the model version's lineage"). Returns a dict with
     ``model``, ``version``, ``aliases``, ``run_name``, ``run_id``, ``model_id`` and ``datasets`` (a list of
     ``{"name", "context", "source_type", "table", "table_version"}``; ``table`` is the folder name of
-    the Delta table, so nothing machine-specific is shown). Run and model ids are random: do not print
+    the Delta table, so nothing machine-specific is shown). MLflow 3.17 drops a Delta version of 0 from
+    the serialised source, so the version is also read from the input tag ``delta_table_version`` when
+    the lab logged one. Run and model ids are random: do not print
     them in a notebook.
     """
     client = _client()
@@ -273,7 +282,8 @@ def lineage(version: int | str, name: str = MODEL_NAME) -> dict[str, Any]:
     out["run_name"] = run.info.run_name
     for dataset_input in (run.inputs.dataset_inputs if run.inputs else []):
         ds = dataset_input.dataset
-        context = next((t.value for t in dataset_input.tags if t.key == "mlflow.data.context"), None)
+        input_tags = {t.key: t.value for t in dataset_input.tags}
+        context = input_tags.get("mlflow.data.context")
         try:
             source = json.loads(ds.source)
         except (TypeError, ValueError):
@@ -282,7 +292,7 @@ def lineage(version: int | str, name: str = MODEL_NAME) -> dict[str, Any]:
         out["datasets"].append({
             "name": ds.name, "context": context, "source_type": ds.source_type,
             "table": str(path).rstrip("/").rsplit("/", 1)[-1] if path else None,
-            "table_version": source.get("delta_table_version"),
+            "table_version": _version(source.get("delta_table_version", input_tags.get("delta_table_version"))),
         })
     return out
 
@@ -363,8 +373,8 @@ class ValidationReport:
         return "; ".join(f"{c.name}: {c.detail}" for c in self.checks if not c.passed)
 
 
-def evaluate_version(model: str, X: pd.DataFrame, y: Iterable[int]) -> dict[str, float]:
-    """Score ``X`` with a model URI and return held-out metrics plus the dollar value.
+def evaluate_version(model: Any, X: pd.DataFrame, y: Iterable[int]) -> dict[str, float]:
+    """Score ``X`` with a model (URI or loaded PyFuncModel); return held-out metrics and the dollar value.
 
     Metrics: accuracy, precision, recall, f1, roc_auc (from :func:`mlops_edu.train.classification_metrics`
     on the churn probability), the confusion counts tp/fp/fn/tn and ``business_value`` of the 0/1
@@ -455,19 +465,24 @@ def validate_challenger(X_holdout: pd.DataFrame, y_holdout: Iterable[int], X_sam
     import mlflow
 
     try:
-        signature = mlflow.models.get_model_info(uri).signature
-    except Exception as error:  # noqa: BLE001 - any failure to read the model fails the check
-        signature = None
-        sig_detail = f"model metadata could not be read: {type(error).__name__}"
+        loaded = mlflow.pyfunc.load_model(uri)
+    except Exception as error:  # noqa: BLE001 - a model that does not load fails every later check
+        loaded, load_error = None, f"the model does not load: {type(error).__name__}: {error}"
+    signature = loaded.metadata.signature if loaded is not None else None
+    if loaded is None:
+        sig_detail = load_error
+    elif signature is None:
+        sig_detail = "the model was logged without a signature"
     else:
-        sig_detail = ("signature with " + f"{len(signature.inputs.input_names())} input columns"
-                      if signature is not None else "the model was logged without a signature")
+        sig_detail = f"signature with {len(signature.inputs.input_names())} input columns"
     checks.append(Check("has_signature", signature is not None, sig_detail))
 
     from mlops_edu.inference import score_pandas
 
     try:
-        scored = score_pandas(uri, X_sample)
+        if loaded is None:
+            raise RegistryError(load_error)
+        scored = score_pandas(loaded, X_sample)
         proba = scored["churn_probability"].to_numpy(dtype=float)
         ok = (len(scored) == len(X_sample) and set(np.unique(scored["predictions"])) <= {0, 1}
               and bool(np.all((proba >= 0) & (proba <= 1))))
@@ -478,7 +493,9 @@ def validate_challenger(X_holdout: pd.DataFrame, y_holdout: Iterable[int], X_sam
     checks.append(Check("inference_passed", ok, detail))
 
     try:
-        report.challenger_metrics = evaluate_version(uri, X_holdout, y_arr)
+        if loaded is None:
+            raise RegistryError(load_error)
+        report.challenger_metrics = evaluate_version(loaded, X_holdout, y_arr)
     except Exception as error:  # noqa: BLE001
         failure = f"held-out scoring failed: {type(error).__name__}: {error}"
         checks += [Check("metric_f1_passed", False, failure),

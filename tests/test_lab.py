@@ -1,0 +1,192 @@
+"""mlops_edu.lab: the five steps of the lecture-10 lab on Delta tables, MLflow and the registry.
+
+One module-scoped run of the whole flow (small data, isolated store) feeds most tests.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mlops_edu import lab
+from mlops_edu import registry as reg
+
+CONFIGS = ({"num_leaves": 7, "n_estimators": 60}, {"num_leaves": 15, "n_estimators": 60})
+
+
+def test_assign_split_is_stable_and_order_independent():
+    ids = pd.Series([f"{i:04d}-ABCDE" for i in range(4000)])
+    split = lab.assign_split(ids)
+    assert set(split) == {"inference", "train", "validation", "test"}
+    shares = split.value_counts(normalize=True)
+    assert abs(shares["inference"] - 0.1) < 0.02 and abs(shares["train"] - 0.54) < 0.03
+    shuffled = ids.sample(frac=1.0, random_state=1)
+    assert lab.assign_split(shuffled).reindex(ids.index).equals(split)
+    more = pd.concat([ids, pd.Series(["9999-NEWER"])], ignore_index=True)
+    assert lab.assign_split(more).iloc[:4000].equals(split)  # new data never moves an old customer
+    with pytest.raises(lab.LabError, match="sum to 1"):
+        lab.assign_split(ids, splits=(("train", 0.5), ("test", 0.3)))
+
+
+def test_eda_and_clean():
+    from mlops_edu.data import SchemaError, make_customers
+
+    raw = make_customers(300, seed=1)
+    tables = lab.eda(raw)
+    assert list(tables["internet"].index) == ["DSL", "Fiber optic", "No"]
+    assert tables["internet"]["customers"].sum() == 300
+    contract = tables["contract"]
+    m2m = raw["Contract"] == "Month-to-month"
+    assert contract.loc["Month-to-month", "churn_rate"] == round((raw.loc[m2m, "Churn"] == "Yes").mean(), 3)
+    duplicated = pd.concat([raw, raw.tail(1)], ignore_index=True)
+    cleaned = lab.clean(duplicated)
+    assert len(cleaned) == 300 and cleaned["TotalCharges"].notna().all()
+    assert (cleaned.loc[raw["TotalCharges"].isna().to_numpy(), "TotalCharges"] == 0).all()
+    with pytest.raises(SchemaError, match="Contract"):
+        lab.clean(raw.drop(columns=["Contract"]))
+    with pytest.raises(lab.LabError, match="'Churn'"):
+        lab.eda(raw.drop(columns=["Churn"]))
+
+
+def test_threshold_from():
+    assert lab.threshold_from(None)[0] == 0.4
+    assert lab.threshold_from("business")[0] == 0.4
+    assert lab.threshold_from("0.8") == (0.8, "given on the command line")
+    with pytest.raises(lab.LabError, match=r"\[0, 1\]"):
+        lab.threshold_from("1.5")
+    with pytest.raises(lab.LabError, match="number"):
+        lab.threshold_from("high")
+
+
+@pytest.fixture(scope="module")
+def flow(tmp_path_factory):
+    """Steps 1-5 twice (first deploy, then new data and a retrained challenger) on 900 generated customers."""
+    from mlops_edu import setup_chapter
+    from mlops_edu.data import make_customers
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MLOPS_EDU_HOME", str(tmp_path_factory.mktemp("lab")))
+        ws = setup_chapter("99", seed=0)
+        out: dict = {"ws": ws}
+        lab.write_bronze(make_customers(900, seed=0), ws)
+        out["prep1"] = prep1 = lab.prepare_tables(ws)
+        out["runs1"] = lab.train_candidates(ws, prep1, CONFIGS, seed=0)
+        out["reg1"] = lab.register_best(ws, prep1)
+        out["lineage1"] = lab.lineage_table(out["reg1"].version)
+        X, y, sample = lab.holdout(prep1)
+        out["refused"] = reg.validate_challenger(X, y, sample, f1_threshold=0.8)
+        out["refusal"] = reg.promote(out["refused"])
+        out["report1"] = reg.validate_challenger(X, y, sample, f1_threshold=reg.break_even_f1())
+        out["promotion1"] = reg.promote(out["report1"])
+        out["bronze2"] = lab.write_bronze(make_customers(400, seed=1), ws, mode="append")
+        out["prep2"] = prep2 = lab.prepare_tables(ws)
+        out["runs2"] = lab.train_candidates(ws, prep2, [out["reg1"].config], seed=0, run_prefix="retrain")
+        out["reg2"] = lab.register_best(ws, prep2)
+        X2, y2, sample2 = lab.holdout(prep2)
+        out["report2"] = reg.validate_challenger(X2, y2, sample2, f1_threshold=reg.break_even_f1())
+        out["promotion2"] = reg.promote(out["report2"])
+        out["aliases2"] = reg.aliases()
+        out["predictions"], out["scored"] = lab.batch_inference(ws, prep2)
+        out["chain"] = lab.lineage_chain(prep2, out["predictions"])
+        yield out
+
+
+def test_step1_tables_and_history(flow):
+    prep1, prep2 = flow["prep1"], flow["prep2"]
+    assert prep1.summary()["version"].tolist() == [0, 0, 0]
+    assert prep1.training.rows + prep1.inference.rows == prep1.bronze.rows == 900
+    assert prep2.summary()["version"].tolist() == [1, 1, 1] and prep2.bronze.rows == 1300
+    assert sum(prep1.split_rows.values()) == prep1.training.rows
+    from mlops_edu.lake import read_table
+
+    training = read_table(prep1.training.path)
+    inference = read_table(prep1.inference.path)
+    assert "num_optional_services" in training and set(training["split"]) == {"train", "validation", "test"}
+    assert "Churn" not in inference and "num_optional_services" in inference
+    assert not set(training["customerID"]) & set(inference["customerID"])
+    history = lab.history(prep2.training)
+    assert history["version"].tolist() == [0, 1] and "timestamp" not in history
+
+
+def test_step2_runs_hold_lineage_metrics_figures_and_model(flow):
+    import mlflow
+
+    runs = flow["runs1"]
+    assert runs["run_name"].tolist() == ["lightgbm-1", "lightgbm-2"]
+    assert runs["val_f1"].between(0, 1).all()
+    run = mlflow.get_run(flow["reg1"].run_id)
+    assert {"val_f1", "val_roc_auc", "test_f1", "test_precision", "test_recall"} <= set(run.data.metrics)
+    assert run.data.params["num_leaves"] in {"7", "15"}  # LightGBM autolog
+    assert run.inputs.dataset_inputs[0].dataset.name == lab.TRAINING
+    artifacts = {a.path for a in mlflow.artifacts.list_artifacts(run_id=run.info.run_id, artifact_path="figures")}
+    assert "figures/roc_and_confusion.png" in artifacts
+    from mlflow.models import get_model_info
+
+    info = get_model_info(flow["reg1"].model_uri)
+    assert info.signature is not None and "num_optional_services" in info.signature.inputs.input_names()
+    requirements = mlflow.artifacts.load_text(
+        mlflow.artifacts.download_artifacts(artifact_uri=f"{flow['reg1'].model_uri}/requirements.txt"))
+    assert "lightgbm==" in requirements and "mlflow==" in requirements
+
+
+def test_step3_best_run_registered_with_lineage(flow):
+    reg1, runs = flow["reg1"], flow["runs1"]
+    assert reg1.version == 1 and reg1.run_name == runs.sort_values("val_f1", ascending=False)["run_name"].iloc[0]
+    assert "trained on mlops_churn_training v0" in reg1.description and len(reg1.description) >= 20
+    lineage = flow["lineage1"]["value"].to_dict()
+    assert lineage["registered model"] == "workbook.mlops.mlops_churn v1"
+    assert lineage["input dataset (training)"] == (
+        "mlops_churn_training (Delta table mlops_churn_training, version 0)")  # version 0 kept via the tag
+
+
+def test_step4_gate_refuses_then_business_threshold_promotes(flow):
+    refused = flow["refused"]
+    assert refused.failed == ["metric_f1_passed"] and not flow["refusal"].promoted
+    assert flow["promotion1"].promoted and flow["report1"].champion_version is None
+    report2 = flow["report2"]
+    assert report2.champion_version == 1 and report2.challenger_version == 2
+    assert set(report2.comparison().index) == {"Challenger (v2)", "Champion (v1)"}
+    # the outcome of round 2 is whatever the data says; the aliases must agree with it
+    if flow["promotion2"].promoted:
+        assert flow["aliases2"] == {"Champion": 2}
+    else:
+        assert flow["aliases2"] == {"Challenger": 2, "Champion": 1}
+
+
+def test_step5_predictions_and_lineage_chain(flow):
+    table, scored = flow["predictions"], flow["scored"]
+    assert table.name == lab.PREDICTIONS and table.version == 0 and table.rows == flow["prep2"].inference.rows
+    from mlops_edu.lake import read_table
+
+    stored = read_table(table.path)
+    assert {"customerID", "predictions", "churn_probability", "model_version"} <= set(stored.columns)
+    assert set(stored["predictions"]) <= {0, 1} and stored["churn_probability"].between(0, 1).all()
+    np.testing.assert_array_equal(stored["predictions"], (stored["churn_probability"] > 0.5).astype(int))
+    champion = flow["aliases2"]["Champion"]
+    assert (stored["model_version"] == champion).all()
+    kinds = [k for k, _ in flow["chain"]]
+    assert kinds == ["bronze table", "training table", "MLflow run", "model version", "alias", "predictions table"]
+    labels = dict(flow["chain"])
+    assert labels["bronze table"].endswith("v1") and labels["model version"].endswith(f"v{champion}")
+    expected_training = "v1" if champion == 2 else "v0"
+    assert labels["training table"].endswith(expected_training)
+
+
+def test_rollback_after_round_two(flow):
+    if not flow["promotion2"].promoted:
+        pytest.skip("round 2 kept the Champion: nothing to roll back in this flow (covered in test_registry)")
+    assert reg.rollback() == (2, 1)
+    assert reg.aliases() == {"Champion": 1}
+
+
+def test_batch_inference_without_champion_is_a_clear_error(tmp_path, monkeypatch):
+    from mlops_edu import setup_chapter
+    from mlops_edu.data import make_customers
+
+    monkeypatch.setenv("MLOPS_EDU_HOME", str(tmp_path))
+    ws = setup_chapter("99", seed=0)
+    lab.write_bronze(make_customers(200, seed=0), ws)
+    prep = lab.prepare_tables(ws)
+    with pytest.raises(lab.LabError, match="Champion does not exist"):
+        lab.batch_inference(ws, prep)
