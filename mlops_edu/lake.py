@@ -54,12 +54,13 @@ def _to_arrow(df: pd.DataFrame) -> pa.Table:
     for col in df.columns:
         s = df[col]
         name = str(col)
-        if isinstance(s.dtype, pd.StringDtype) or s.dtype == object:
-            vals = s.to_numpy(dtype=object)
-            nonstr = [v for v in vals if not (isinstance(v, str) or v is None or (isinstance(v, float) and np.isnan(v)))]
-            if nonstr:
-                raise ValueError(f"column {name!r}: mixed types (e.g. {nonstr[0]!r}); cast it before writing")
-            arr = pa.array(s.astype(_STR).to_numpy(dtype=object, na_value=None), type=pa.large_string())
+        if isinstance(s.dtype, pd.StringDtype):
+            arr = pa.array(s.array).cast(pa.large_string())
+        elif s.dtype == object:
+            kind = pd.api.types.infer_dtype(s, skipna=True)
+            if kind not in ("string", "empty"):
+                raise ValueError(f"column {name!r}: mixed types ({kind}); cast it before writing")
+            arr = pa.array(s.astype(_STR).array).cast(pa.large_string())
         elif pd.api.types.is_datetime64_any_dtype(s.dtype):
             if getattr(s.dtype, "tz", None) is not None:
                 s = s.dt.tz_convert("UTC").dt.tz_localize(None)
