@@ -18,6 +18,7 @@ Both return the input columns plus ``predictions`` (0/1, 1 = churn, the pyfunc `
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -117,8 +118,8 @@ def spark_session(app_name: str = "mlops-edu-lab", cores: int = 1):
     """A quiet local SparkSession bound to 127.0.0.1 (no UI, one shuffle partition, Arrow on).
 
     Sets ``SPARK_LOCAL_IP=127.0.0.1`` and makes Spark's Python workers use this interpreter
-    (``PYSPARK_PYTHON``), so they see the same packages as the notebook. The JVM still prints a couple
-    of start-up lines on stderr the first time.
+    (``PYSPARK_PYTHON``), so they see the same packages as the notebook. The JVM's start-up lines go to
+    ``<workspace>/logs/spark.log`` instead of stderr.
     """
     ok, why = spark_available()
     if not ok:
@@ -140,9 +141,38 @@ def spark_session(app_name: str = "mlops-edu-lab", cores: int = 1):
                .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                .config("spark.sql.session.timeZone", "UTC"))
     builder = builder.config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={log4j.as_uri()}")
-    spark = builder.getOrCreate()
+    with _stderr_to(_spark_log_file()):  # the JVM inherits fd 2: its start-up chatter goes to the log
+        spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def _spark_log_file() -> Path:
+    """``<workspace>/logs/spark.log`` of the current chapter, else a file in the temp folder."""
+    try:
+        from mlops_edu.config import current_workspace
+
+        return current_workspace().logs / "spark.log"
+    except RuntimeError:
+        return Path(tempfile.gettempdir()) / "mlops_edu_spark.log"
+
+
+@contextlib.contextmanager
+def _stderr_to(path: Path):
+    """Point file descriptor 2 at ``path`` while the block runs (child processes keep it afterwards)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        sys.stderr.flush()
+    except (AttributeError, ValueError):
+        pass
+    saved = os.dup(2)
+    with open(path, "ab") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def score_spark(model_uri: str, df: pd.DataFrame, spark: Any = None) -> pd.DataFrame:

@@ -303,7 +303,8 @@ def train_candidates(ws: ChapterWorkspace, prepared: Prepared, configs: Sequence
             with mlflow.start_run(run_name=run_name):
                 mlflow.log_input(dataset, context="training",
                                  tags={"delta_table_version": str(table.version)})
-                mlflow.set_tags({"training_table_version": str(table.version), "lab_step": "2-training",
+                mlflow.set_tags({"training_table_version": str(table.version),
+                                 "bronze_table_version": str(prepared.bronze.version), "lab_step": "2-training",
                                  "lab_config": json.dumps(dict(params), sort_keys=True)})
                 model = make_model("lightgbm", dict(params), seed=seed, X=X_train, engineer=False)
                 model.fit(X_train, y_train)
@@ -385,6 +386,46 @@ def register_best(ws: ChapterWorkspace, prepared: Prepared, name: str = registry
                       description=description, config=config, metrics=metrics)
 
 
+def run_contents(run_id: str) -> pd.DataFrame:
+    """What one training run holds, as a printable table (no ids): dataset input, params, metrics,
+    artifacts, the logged model and its pinned requirements (section 10, step 2)."""
+    import mlflow
+    from mlflow import MlflowClient
+
+    client = MlflowClient()
+    run = client.get_run(run_id)
+    inputs = [f"{d.dataset.name} (Delta, version "
+              f"{next((t.value for t in d.tags if t.key == 'delta_table_version'), '?')})"
+              for d in (run.inputs.dataset_inputs if run.inputs else [])]
+    params = run.data.params
+    shown = [f"{k}={params[k]}" for k in ("num_leaves", "learning_rate", "num_boost_round", "min_child_samples")
+             if k in params]
+    metrics = run.data.metrics
+    metric_text = ", ".join(f"{k}={metrics[k]:.3f}" for k in ("val_f1", "val_roc_auc", "test_f1") if k in metrics)
+
+    def walk(path: str | None = None) -> list[str]:
+        found = []
+        for item in client.list_artifacts(run_id, path):
+            found += walk(item.path) if item.is_dir else [item.path]
+        return found
+
+    models = mlflow.search_logged_models(experiment_ids=[run.info.experiment_id],
+                                         filter_string=f"source_run_id = '{run_id}'", output_format="list")
+    model_text, requirements = "-", "-"
+    if models:
+        info = mlflow.models.get_model_info(f"models:/{models[0].model_id}")
+        n_inputs = len(info.signature.inputs.input_names()) if info.signature else 0
+        model_text = (f"'{models[0].name}': flavours {', '.join(sorted(info.flavors))}; "
+                      f"signature with {n_inputs} input columns")
+        text = mlflow.artifacts.load_text(f"{models[0].artifact_location.rstrip('/')}/requirements.txt")
+        requirements = ", ".join(line for line in text.splitlines() if line.strip())
+    rows = [("run", run.info.run_name), ("dataset input", "; ".join(inputs) or "-"),
+            ("params", f"{', '.join(shown)} (+{len(params) - len(shown)} more from autolog)"),
+            ("metrics", metric_text), ("artifacts", ", ".join(sorted(walk()))), ("model", model_text),
+            ("pinned requirements", requirements)]
+    return pd.DataFrame(rows, columns=["holds", "value"]).set_index("holds")
+
+
 def lineage_table(version: int, name: str = registry.MODEL_NAME) -> pd.DataFrame:
     """The lineage of a model version as a printable table (no run or model ids)."""
     lin = registry.lineage(version, name)
@@ -444,15 +485,21 @@ def batch_inference(ws: ChapterWorkspace, prepared: Prepared, *, engine: str = "
 def lineage_chain(prepared: Prepared, predictions: Table, name: str = registry.MODEL_NAME) -> list[tuple[str, str]]:
     """Bronze version -> training version -> run -> model version -> alias -> predictions version.
 
-    Reads the Champion's lineage from the registry (its run and the dataset logged as the run's input),
-    so the chain is what MLflow recorded, not what the notebook remembers.
+    Reads the Champion's lineage from the registry (its run, the dataset logged as the run's input and
+    the bronze version the run was tagged with), so the chain is what MLflow recorded, not what the
+    notebook remembers: after a rollback it shows the older tables the restored Champion came from.
     """
     champion = registry.version_by_alias(registry.CHAMPION, name)
     if champion is None:
         raise LabError(f"{name}@{registry.CHAMPION} does not exist")
     lin = registry.lineage(champion.version, name)
     ds = lin["datasets"][0] if lin["datasets"] else {"table": TRAINING, "table_version": None}
-    return [("bronze table", f"{BRONZE}\nv{prepared.bronze.version}"),
+    bronze = prepared.bronze.version
+    if lin["run_id"]:
+        import mlflow
+
+        bronze = mlflow.get_run(lin["run_id"]).data.tags.get("bronze_table_version", bronze)
+    return [("bronze table", f"{BRONZE}\nv{bronze}"),
             ("training table", f"{ds['table']}\nv{ds['table_version']}"),
             ("MLflow run", str(lin["run_name"])),
             ("model version", f"{name}\nv{lin['version']}"),
@@ -563,5 +610,5 @@ def run_lab(data: str | Path | None, workspace: str | Path, *, f1_threshold: str
 __all__ = ["BRONZE", "TRAINING", "INFERENCE", "PREDICTIONS", "EXPERIMENT", "SPLITS", "INFERENCE_SHARE", "CONFIGS",
            "LabError", "Table", "Prepared", "Registered", "open_workspace", "write_bronze", "eda", "clean",
            "assign_split", "prepare_tables", "history", "split_frame", "train_candidates", "best_run",
-           "register_best", "lineage_table", "holdout", "batch_inference", "lineage_chain", "threshold_from",
+           "register_best", "run_contents", "lineage_table", "holdout", "batch_inference", "lineage_chain", "threshold_from",
            "load_customers", "run_lab"]

@@ -80,6 +80,8 @@ def business_value(report: Any, title: str | None = None) -> Figure:
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter
 
+    from mlops_edu.registry import usd
+
     labels = [f"Challenger\nv{report.challenger_version}"]
     values = [float(report.challenger_metrics["business_value"])]
     colors = [CHALLENGER_COLOR]
@@ -94,14 +96,14 @@ def business_value(report: Any, title: str | None = None) -> Figure:
     fig, ax = plt.subplots(figsize=(6.0, 3.6))
     bars = ax.bar(labels, values, color=colors, width=0.55)
     for bar, value in zip(bars, values):
-        ax.text(bar.get_x() + bar.get_width() / 2, value, f"${value:,.0f}", ha="center",
+        ax.text(bar.get_x() + bar.get_width() / 2, value, usd(value), ha="center",
                 va="bottom" if value >= 0 else "top", fontsize=9)
     ax.axhline(0, color="black", lw=0.8)
     low, high = min(values + [0.0]), max(values + [0.0])
     pad = 0.15 * (high - low or 1.0)
     ax.set_ylim(low - pad, high + pad)
     ax.set_ylabel("value on held-out rows")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"${v / 1000:,.0f}k"))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{usd(v / 1000)}k" if v else "$0"))
     ax.set_title(title or "Business value: TP x $1500 - FP x $500 - FN x $2000")
     fig.tight_layout()
     return fig

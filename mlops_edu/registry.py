@@ -54,6 +54,15 @@ class RegistryError(ValueError):
     """A registry operation cannot be done (missing alias, refused promotion, nothing to roll back)."""
 
 
+def usd(value: float) -> str:
+    """Dollars for people: ``-682000`` -> ``'-$682,000'``.
+
+    >>> usd(-682000.0)
+    '-$682,000'
+    """
+    return f"{'-' if value < 0 else ''}${abs(value):,.0f}"
+
+
 def _client():
     from mlflow import MlflowClient
 
@@ -235,16 +244,18 @@ def aliases(name: str = MODEL_NAME) -> dict[str, int]:
     return {a: int(v) for a, v in sorted(rm.aliases.items())}
 
 
-def versions_table(name: str = MODEL_NAME, tags: Iterable[str] = ()) -> pd.DataFrame:
-    """One row per version: version, aliases, description and the chosen tags (no ids, no times)."""
+def versions_table(name: str = MODEL_NAME, tags: Iterable[str] = (), *, description: bool = True) -> pd.DataFrame:
+    """One row per version: version, aliases, description (unless ``description=False``) and the chosen
+    tags (no ids, no times)."""
     client = _client()
     by_version: dict[int, list[str]] = {}
     for alias, version in aliases(name).items():
         by_version.setdefault(version, []).append(alias)
     rows = []
     for mv in sorted(client.search_model_versions(f"name = '{name}'"), key=lambda m: int(m.version)):
-        row = {"version": int(mv.version), "aliases": ", ".join(by_version.get(int(mv.version), [])) or "-",
-               "description": mv.description or ""}
+        row = {"version": int(mv.version), "aliases": ", ".join(by_version.get(int(mv.version), [])) or "-"}
+        if description:
+            row["description"] = mv.description or ""
         for tag in tags:
             row[tag] = mv.tags.get(tag, "")
         rows.append(row)
@@ -519,7 +530,7 @@ def validate_challenger(X_holdout: pd.DataFrame, y_holdout: Iterable[int], X_sam
         who = f"Champion v{champion.version}" if champion is not None else "doing nothing"
         message = _threshold_check("business_value", cm, {"business_value": report.baseline_value})
         checks.append(Check("business_value_passed", message is None,
-                            f"${cm['business_value']:,.0f} vs {who} ${report.baseline_value:,.0f}"))
+                            f"{usd(cm['business_value'])} vs {who} {usd(report.baseline_value)}"))
 
     if write_tags:
         for c in checks:
@@ -607,7 +618,7 @@ def rollback(name: str = MODEL_NAME, to_version: int | None = None) -> tuple[int
 
 __all__ = [
     "MODEL_NAME", "CHAMPION", "CHALLENGER", "COST_CHURN", "COST_DISCOUNT", "MIN_DESCRIPTION", "CHECKS",
-    "RegistryError", "Check", "ValidationReport", "Promotion", "model_uri", "confusion_counts",
+    "RegistryError", "Check", "ValidationReport", "Promotion", "usd", "model_uri", "confusion_counts",
     "business_value", "no_model_value", "break_even_f1", "register", "set_alias", "version_by_alias",
     "aliases", "versions_table", "lineage", "evaluate_version", "validate_challenger", "promote", "rollback",
 ]

@@ -190,3 +190,47 @@ def test_batch_inference_without_champion_is_a_clear_error(tmp_path, monkeypatch
     prep = lab.prepare_tables(ws)
     with pytest.raises(lab.LabError, match="Champion does not exist"):
         lab.batch_inference(ws, prep)
+
+
+# --------------------------------------------------------------------------------------------------
+# exercises of chapter 09
+# --------------------------------------------------------------------------------------------------
+
+def _solution_namespace(exercise) -> dict:
+    namespace: dict = {}
+    exec(exercise.solution_text, namespace)  # noqa: S102 - our own reference solution
+    return namespace
+
+
+@pytest.mark.parametrize("name", ["q1", "q2", "q3", "q4"])
+def test_ch09_solutions_are_correct_and_placeholders_not_attempted(name, capsys):
+    from mlops_edu.exercises import NOT_ATTEMPTED, ____
+    from mlops_edu.exercises import ch09
+
+    exercise = getattr(ch09, name)
+    assert exercise.status(_solution_namespace(exercise)) == "correct"
+    assert f"{name} Correct" in capsys.readouterr().out
+    if name == "q3":
+        def promote_aliases(aliases, challenger):  # what the student edition holds
+            return ____
+        placeholder = {"promote_aliases": promote_aliases}
+    else:
+        placeholder = {v: ____ for v in exercise.variables}
+    assert exercise.status(placeholder) == NOT_ATTEMPTED
+
+
+@pytest.mark.parametrize("name, wrong, message", [
+    ("q1", {"value": 120 * 1500 - 80 * 500}, "60 churners"),
+    ("q1", {"value": 120 * 2000 - 80 * 500 - 60 * 2000}, r"\$2000 - \$500"),
+    ("q2", {"f1_floor": 0.15}, "precision"),
+    ("q2", {"f1_floor": 0.4}, r"\$500"),
+    ("q3", {"promote_aliases": lambda aliases, challenger: {**aliases, "Champion": challenger}}, "removed"),
+    ("q3", {"promote_aliases": lambda aliases, challenger: {"Champion": challenger}}, "other aliases stay"),
+    ("q4", {"champion_uri": "models:/workbook.mlops.mlops_churn/2"}, "alias"),
+    ("q4", {"champion_uri": "models:/workbook.mlops.mlops_churn@Challenger"}, "validation"),
+])
+def test_ch09_wrong_answers_say_what_is_wrong(name, wrong, message):
+    from mlops_edu.exercises import ch09
+
+    with pytest.raises(AssertionError, match=message):
+        getattr(ch09, name).check(wrong)
