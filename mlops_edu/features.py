@@ -82,10 +82,16 @@ def _require(df: pd.DataFrame, columns: Iterable[str], what: str) -> None:
         raise FeatureError(f"{what}: missing column(s) {missing}; got columns {list(df.columns)}")
 
 
+def _lookup(values: np.ndarray, table: dict[str, float], default: float) -> np.ndarray:
+    """Map each value through ``table`` by its stripped lower-case text (one look-up per distinct value)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.array([table.get(str(u).strip().lower(), default) for u in uniques] + [default], dtype=float)
+    return mapped[codes]  # code -1 (a blank) picks the trailing default
+
+
 def _yes(series: pd.Series) -> pd.Series:
     """1.0 for yes-like values, 0.0 for no-like values and everything else (e.g. 'No internet service')."""
-    text = series.astype("string").str.strip().str.lower()
-    return text.isin(_YES).astype(float)
+    return pd.Series(_lookup(series.to_numpy(dtype=object), {v: 1.0 for v in _YES}, 0.0), index=series.index)
 
 
 def add_features(df: pd.DataFrame) -> pd.DataFrame:
@@ -137,6 +143,8 @@ class FeatureAdder(TransformerMixin, BaseEstimator):
 
     Stateless: ``fit`` only remembers the input columns; ``transform`` calls :func:`add_features`.
     """
+
+    stateless = True  # learns nothing from data: may be applied once before cross-validation
 
     def fit(self, X: pd.DataFrame, y: object = None) -> "FeatureAdder":
         self.feature_names_in_ = np.asarray(list(X.columns), dtype=object)
@@ -245,6 +253,8 @@ class YesNoEncoder(TransformerMixin, BaseEstimator):
     inference ("Maybe", a blank) does not crash.
     """
 
+    stateless = True
+
     def fit(self, X: pd.DataFrame, y: object = None) -> "YesNoEncoder":
         self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
         self.n_features_in_ = len(self.feature_names_in_)
@@ -252,11 +262,10 @@ class YesNoEncoder(TransformerMixin, BaseEstimator):
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         frame = pd.DataFrame(X, columns=self.feature_names_in_) if not isinstance(X, pd.DataFrame) else X
-        out = np.full(frame.shape, np.nan)
+        table = {**{v: 1.0 for v in _YES}, **{v: 0.0 for v in _NO}}
+        out = np.empty(frame.shape)
         for j, col in enumerate(frame.columns):
-            text = frame[col].astype("string").str.strip().str.lower()
-            out[text.isin(_YES).to_numpy(dtype=bool), j] = 1.0
-            out[text.isin(_NO).to_numpy(dtype=bool), j] = 0.0
+            out[:, j] = _lookup(frame[col].to_numpy(dtype=object), table, np.nan)
         return out
 
     def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
@@ -270,6 +279,8 @@ class CategoryCleaner(TransformerMixin, BaseEstimator):
     (pandas 3 string columns hold ``pd.NA``, which the one-hot encoder cannot compare.)
     """
 
+    stateless = True
+
     def fit(self, X: pd.DataFrame, y: object = None) -> "CategoryCleaner":
         self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
         self.n_features_in_ = len(self.feature_names_in_)
@@ -277,10 +288,7 @@ class CategoryCleaner(TransformerMixin, BaseEstimator):
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         frame = pd.DataFrame(X, columns=self.feature_names_in_) if not isinstance(X, pd.DataFrame) else X
-        out = np.empty(frame.shape, dtype=object)
-        for j, col in enumerate(frame.columns):
-            out[:, j] = frame[col].astype("string").fillna("missing").astype(object).to_numpy()
-        return out
+        return frame.astype("string").fillna("missing").to_numpy(dtype=object)
 
     def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
         return np.asarray(list(input_features) if input_features is not None else self.feature_names_in_,
