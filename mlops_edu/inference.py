@@ -114,12 +114,12 @@ def spark_available() -> tuple[bool, str]:
     return True, ""
 
 
-def spark_session(app_name: str = "mlops-edu-lab", cores: int = 1):
+def spark_session(app_name: str = "mlops-edu-lab", cores: int = 1, log_file: str | Path | None = None):
     """A quiet local SparkSession bound to 127.0.0.1 (no UI, one shuffle partition, Arrow on).
 
     Sets ``SPARK_LOCAL_IP=127.0.0.1`` and makes Spark's Python workers use this interpreter
     (``PYSPARK_PYTHON``), so they see the same packages as the notebook. The JVM's start-up lines go to
-    ``<workspace>/logs/spark.log`` instead of stderr.
+    ``log_file`` (default ``<workspace>/logs/spark.log`` of the current chapter) instead of stderr.
     """
     ok, why = spark_available()
     if not ok:
@@ -141,7 +141,7 @@ def spark_session(app_name: str = "mlops-edu-lab", cores: int = 1):
                .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                .config("spark.sql.session.timeZone", "UTC"))
     builder = builder.config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={log4j.as_uri()}")
-    with _stderr_to(_spark_log_file()):  # the JVM inherits fd 2: its start-up chatter goes to the log
+    with _stderr_to(Path(log_file) if log_file else _spark_log_file()):  # the JVM inherits fd 2: its start-up chatter goes to the log
         spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark

@@ -596,7 +596,16 @@ def run_lab(data: str | Path | None, workspace: str | Path, *, f1_threshold: str
         "engine": engine,
     }
     if registry.version_by_alias(registry.CHAMPION) is not None:
-        table, _ = batch_inference(ws, prepared, engine=engine)
+        spark = None
+        if engine == "spark":
+            from mlops_edu.inference import spark_session
+
+            spark = spark_session(log_file=ws.logs / "spark.log")
+        try:
+            table, _ = batch_inference(ws, prepared, engine=engine, spark=spark)
+        finally:
+            if spark is not None:
+                spark.stop()
         summary["predictions"] = {"table": PREDICTIONS, "path": str(table.path), "version": table.version,
                                   "rows": table.rows,
                                   "scored_by": f"{registry.MODEL_NAME}@{registry.CHAMPION}"}
