@@ -120,11 +120,26 @@ def normalise(nb: Any, *, keep_volatile_outputs: bool = False) -> Any:
         if cell.cell_type == "code":
             if is_ignored_output_cell(cell) and not keep_volatile_outputs:
                 cell.outputs = []
+            cell.outputs = _merge_streams(cell.outputs)
             for out in cell.outputs:
                 out.pop("transient", None)
                 if "metadata" in out:
                     out.metadata.pop("execution", None)
     return nb
+
+
+def _merge_streams(outputs: list[Any]) -> list[Any]:
+    """Join consecutive stream outputs of the same stream: under load the kernel may send one ``print``
+    as several messages, which would change the notebook's bytes from run to run."""
+    merged: list[Any] = []
+    for out in outputs:
+        previous = merged[-1] if merged else None
+        if (out.get("output_type") == "stream" and previous is not None
+                and previous.get("output_type") == "stream" and previous.get("name") == out.get("name")):
+            previous["text"] = "".join(previous["text"]) + "".join(out["text"])
+        else:
+            merged.append(out)
+    return merged
 
 
 def write_notebook(nb: Any, path: Path) -> None:

@@ -129,3 +129,13 @@ def test_student_edition_clears_outputs_and_solutions():
     student = student_edition(nb)
     assert "answer = ____" in student.cells[2].source and "42" not in student.cells[2].source
     assert student.cells[2].outputs == [] and student.cells[2].execution_count is None
+
+
+def test_normalise_merges_split_stream_outputs():
+    nb = _notebook("print('a'); print('b')")
+    out = nbformat.v4.new_output
+    nb.cells[2].outputs = [out("stream", name="stdout", text="a"), out("stream", name="stdout", text="\n"),
+                           out("stream", name="stdout", text="b\n"), out("display_data", data={"text/plain": "x"}),
+                           out("stream", name="stdout", text="c\n")]
+    texts = [o.get("text") for o in normalise(nb).cells[2].outputs]
+    assert texts == ["a\nb\n", None, "c\n"]
