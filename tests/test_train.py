@@ -102,3 +102,162 @@ def test_log_model_round_trip(xy, tmp_path, monkeypatch):
     assert "lightgbm==" in text and "skops==" in text
     with pytest.raises(TrainingError, match="X_example"):
         log_model(model, X.head(0))
+
+
+# ---------------------------------------------------------------------------------------------------
+# The training pipeline of chapter 02 and the shared k-fold objective
+# ---------------------------------------------------------------------------------------------------
+
+from sklearn.base import clone  # noqa: E402
+from sklearn.model_selection import StratifiedKFold, cross_val_score  # noqa: E402
+
+from mlops_edu.train import (CandidateRun, GateDecision, KFoldObjective, best_candidate, best_capacity,  # noqa: E402
+                             best_threshold, capacity_curve, churn_drivers, comparison_table, deploy_gate,
+                             fold_matrices, kfold_f1, log_candidate, make_folds, split_dataset,
+                             train_candidates)
+
+
+@pytest.fixture(scope="module")
+def split():
+    return split_dataset(customers(1000, seed=5), seed=4)
+
+
+def test_split_is_stratified_seeded_and_disjoint(split):
+    balance = split.balance()
+    assert list(balance.index) == ["train", "validation", "test"]
+    assert list(balance["rows"]) == [600, 200, 200]
+    assert balance["churn_rate"].max() - balance["churn_rate"].min() <= 0.006
+    ids = [set(x.index) for x, _ in split.parts().values()]
+    assert not (ids[0] & ids[1]) and not (ids[0] & ids[2]) and not (ids[1] & ids[2])
+    again = split_dataset(customers(1000, seed=5), seed=4)
+    assert again.X_test.index.equals(split.X_test.index)
+    assert not split_dataset(customers(1000, seed=5), seed=5).X_test.index.equals(split.X_test.index)
+    with pytest.raises(TrainingError, match="val_size"):
+        split_dataset(customers(100, seed=5), val_size=0.6, test_size=0.5)
+
+
+def test_candidates_comparison_and_choice(split):
+    cands = train_candidates(split, params={"random_forest": {"n_estimators": 20}}, seed=0)
+    assert list(cands) == ["logreg", "random_forest", "lightgbm"]
+    table = comparison_table(cands)
+    assert list(table.columns) == ["accuracy", "precision", "recall", "f1", "roc_auc"]
+    assert table["f1"].is_monotonic_decreasing
+    assert "fit_seconds" in comparison_table(cands, timings=True)
+    best = best_candidate(cands)
+    assert best.val_metrics["f1"] == max(c.val_metrics["f1"] for c in cands.values())
+    assert cands["random_forest"].params["n_estimators"] == 20
+    with pytest.raises(TrainingError, match="xgboost"):
+        train_candidates(split, params={"xgboost": {}})
+
+
+def test_capacity_curve_shows_overfitting(split):
+    curve = capacity_curve(split, "lightgbm", values=(2, 8, 64), seed=0)
+    assert list(curve.columns) == ["num_leaves", "train", "validation", "gap"]
+    assert curve["train"].is_monotonic_increasing                    # more capacity, better on seen data
+    assert curve["gap"].iloc[-1] > curve["gap"].iloc[0] + 0.1        # ... and the curves part
+    assert best_capacity(curve)["value"] != 64                       # validation does not peak at the max
+    assert isinstance(best_capacity(curve)["value"], int)
+
+
+def test_churn_drivers_in_plain_words(split):
+    model = make_model("logreg", X=split.X_train).fit(split.X_train, split.y_train)
+    drivers = churn_drivers(model, split.X_val, split.y_val, top=4, n_repeats=2, seed=0)
+    assert len(drivers) == 4 and drivers["importance"].is_monotonic_decreasing
+    assert set(drivers["feature"]) <= set(split.X_val.columns)
+    assert all(text.startswith("churn ") for text in drivers["reading"])
+
+
+def test_deploy_gate_both_branches():
+    decision = deploy_gate({"f1": 0.62, "roc_auc": 0.84}, threshold=0.8)
+    assert isinstance(decision, GateDecision) and not decision.passed
+    assert decision.next_step == "back to training"
+    assert str(decision) == "test f1 = 0.620 < threshold 0.800 -> back to training"
+    assert deploy_gate({"f1": 0.62}, threshold=0.6).next_step == "deploy"
+    assert deploy_gate({"f1": 0.8}, threshold=0.8).passed            # reaching the threshold passes
+    assert deploy_gate({"roc_auc": 0.84}, 0.8, metric="roc_auc").passed
+    with pytest.raises(TrainingError, match="recall"):
+        deploy_gate({"f1": 0.6}, 0.5, metric="recall")
+
+
+def test_best_threshold_matches_classification_metrics():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    p = np.clip(0.35 * y + rng.random(400) * 0.65, 0, 1)
+    t, score = best_threshold(y, p)
+    assert score == pytest.approx(classification_metrics(y, p, t)["f1"])
+    assert all(classification_metrics(y, p, u)["f1"] <= score + 1e-12 for u in np.arange(0.05, 0.96, 0.05))
+    with pytest.raises(TrainingError, match="threshold"):
+        best_threshold(y, p, metric="roc_auc")
+
+
+@pytest.mark.parametrize("kind, params", [("lightgbm", {"n_estimators": 30}), ("logreg", None)])
+def test_kfold_objective_equals_cross_val_score(xy, kind, params):
+    X, y = xy
+    objective = KFoldObjective(X, y, kind, k=4, seed=3, base_params=params)
+    expected = cross_val_score(make_model(kind, params, seed=3, X=X), X, y, scoring="f1",
+                               cv=StratifiedKFold(4, shuffle=True, random_state=3))
+    np.testing.assert_allclose(objective.scores().scores, expected, atol=1e-12)
+    assert objective() == pytest.approx(expected.mean())
+    assert kfold_f1(X, y, kind, params, k=4, seed=3).mean == pytest.approx(expected.mean())
+
+
+def test_kfold_objective_memoises_and_counts(xy):
+    X, y = xy
+    objective = KFoldObjective(X, y, "lightgbm", k=3, seed=0, base_params={"n_estimators": 10})
+    a = objective({"num_leaves": 7})
+    b = objective({"num_leaves": np.int64(7)})
+    assert a == b and objective.n_evaluations == 2 and objective.n_fits == 3
+    assert objective.scores({"num_leaves": 7}).std >= 0
+    with pytest.raises(TrainingError, match="rows"):
+        KFoldObjective(X, y.iloc[:-1])
+    with pytest.raises(TrainingError, match="metric"):
+        KFoldObjective(X, y, metric="auc")
+
+
+def test_fold_matrices_equal_fitting_the_pipeline_per_fold(xy):
+    X, y = xy
+    pre = make_model("lightgbm", X=X)[:-1]
+    folds = make_folds(y, 3, seed=1)
+    for (tr, va), (a_tr, a_va) in zip(folds, fold_matrices(pre, X, folds)):
+        fitted = clone(pre).fit(X.iloc[tr])
+        np.testing.assert_array_equal(fitted.transform(X.iloc[tr]), a_tr)
+        np.testing.assert_array_equal(fitted.transform(X.iloc[va]), a_va)
+
+
+def test_make_folds_stratified_vs_plain(xy):
+    _, y = xy
+    y = np.asarray(y)
+    strat = [y[va].mean() for _, va in make_folds(y, 5, seed=0, stratified=True)]
+    assert max(strat) - min(strat) < 0.02
+    assert sorted(np.concatenate([va for _, va in make_folds(y, 5, seed=0)])) == list(range(len(y)))
+    with pytest.raises(TrainingError, match="between 2"):
+        make_folds(y, 1)
+
+
+def test_log_candidate_logs_everything(split, tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+    import mlflow
+
+    from mlops_edu import setup_chapter
+
+    monkeypatch.setenv("MLOPS_EDU_HOME", str(tmp_path))
+    ws = setup_chapter("99", seed=0)
+    cand = train_candidates(split, kinds=("lightgbm",), params={"lightgbm": {"n_estimators": 20}})["lightgbm"]
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    logged = log_candidate(cand, run_name="lightgbm", X_example=split.X_train, figures={"roc": fig},
+                           extra_metrics={"test_f1": 0.5}, tags={"chosen": "true"},
+                           dataset=customers(50, seed=1))
+    plt.close(fig)
+    assert isinstance(logged, CandidateRun) and logged.model_info is not None
+    run = mlflow.get_run(logged.run_id)
+    assert run.info.run_name == "lightgbm" and run.data.tags["chosen"] == "true"
+    assert run.data.params["model_kind"] == "lightgbm" and run.data.params["n_estimators"] == "20"
+    assert {"val_f1", "train_f1", "val_roc_auc", "test_f1", "fit_seconds"} <= set(run.data.metrics)
+    assert [a.path for a in mlflow.MlflowClient().list_artifacts(logged.run_id, "figures")] == ["figures/roc.png"]
+    assert len(run.inputs.dataset_inputs) == 1
+    assert ws.experiment_name == "chapter-99"
+    without = log_candidate(cand, run_name="no-model", log_the_model=False)
+    assert without.model_info is None
+    with pytest.raises(TrainingError, match="X_example"):
+        log_candidate(cand, run_name="oops")

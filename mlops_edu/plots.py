@@ -1,0 +1,275 @@
+"""Figures of the training, tuning and cross-validation chapters (02, 07, 08).
+
+Every function returns a matplotlib ``Figure`` (so it can also be logged with ``mlflow.log_figure``);
+in a notebook, assigning it (``fig = plots.roc_curves(...)``) shows it once. Colours are fixed per
+candidate / method so the same model looks the same in every figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+COLORS: dict[str, str] = {
+    "logreg": "#4C72B0", "logistic regression": "#4C72B0",
+    "random_forest": "#55A868", "random forest": "#55A868",
+    "lightgbm": "#C44E52", "LightGBM": "#C44E52",
+    "grid": "#4C72B0", "random": "#8172B3", "Bayesian (TPE)": "#C44E52", "tpe": "#C44E52",
+    "genetic": "#DD8452",
+    "train": "#4C72B0", "validation": "#DD8452", "test": "#C44E52",
+}
+TRAIN_COLOR, VALIDATE_COLOR = "#A1C9F4", "#FF9F9B"
+
+
+def _color(name: str, i: int) -> str:
+    return COLORS.get(name, f"C{i}")
+
+
+# --------------------------------------------------------------------------------------------------
+# Chapter 02: training pipeline
+# --------------------------------------------------------------------------------------------------
+
+def confusion_matrix(y_true: Sequence[int], proba: Sequence[float], threshold: float = 0.5,
+                     title: str = "Confusion matrix (validation)") -> Figure:
+    """Counts of stay/churn predicted vs actual, with what each cell means for a retention team."""
+    from sklearn.metrics import confusion_matrix as _cm
+
+    y = np.asarray(y_true)
+    pred = (np.asarray(proba) >= threshold).astype(int)
+    cm = _cm(y, pred, labels=[0, 1])
+    fig, ax = plt.subplots(figsize=(5.2, 4.2))
+    ax.imshow(cm, cmap="Blues")
+    ax.grid(False)
+    meaning = [["stays, left alone", "false alarm:\ncoupon wasted"],
+               ["missed churner:\ncustomer lost", "churner caught:\ncoupon sent"]]
+    for i in range(2):
+        for j in range(2):
+            dark = cm[i, j] > cm.max() / 2
+            ax.text(j, i, f"{cm[i, j]}\n{meaning[i][j]}", ha="center", va="center", fontsize=9,
+                    color="white" if dark else "black")
+    ax.set_xticks([0, 1], ["predicted: stays", "predicted: churns"])
+    ax.set_yticks([0, 1], ["actual: stayed", "actual: churned"])
+    ax.set_title(f"{title}, threshold {threshold:g}")
+    fig.tight_layout()
+    return fig
+
+
+def roc_curves(curves: Mapping[str, tuple[Sequence[int], Sequence[float]]],
+               title: str = "ROC curves of the candidates (validation)") -> Figure:
+    """ROC curve per candidate: ``{"LightGBM": (y_true, proba), ...}``; AUC in the legend."""
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    for i, (name, (y, p)) in enumerate(curves.items()):
+        fpr, tpr, _ = roc_curve(y, p)
+        ax.plot(fpr, tpr, color=_color(name, i), linewidth=2, label=f"{name} (AUC {roc_auc_score(y, p):.3f})")
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="coin flip (AUC 0.5)")
+    ax.set_xlabel("false positive rate (stayers flagged)")
+    ax.set_ylabel("true positive rate (churners caught)")
+    ax.set_title(title)
+    ax.legend(loc="lower right")
+    ax.set_aspect("equal")
+    fig.tight_layout()
+    return fig
+
+
+def churn_drivers(drivers: pd.DataFrame, title: str = "Which factors drive churn?") -> Figure:
+    """Horizontal bars of permutation importance with the plain-words reading next to each bar."""
+    frame = drivers.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(9.0, 0.55 * len(frame) + 1.3))
+    ax.barh(frame["feature"], frame["importance"], color="#C44E52")
+    top = float(frame["importance"].max())
+    for y, (value, reading) in enumerate(zip(frame["importance"], frame["reading"])):
+        ax.text(value + top * 0.02, y, reading, va="center", fontsize=8.5)
+    ax.set_xlim(0, top * 2.6)
+    ax.set_xlabel("drop in validation ROC AUC when the column is shuffled")
+    ax.set_title(title)
+    ax.grid(axis="y", visible=False)
+    fig.tight_layout()
+    return fig
+
+
+def capacity_curve(curve: pd.DataFrame, metric: str = "F1", title: str | None = None) -> Figure:
+    """Training vs validation score as capacity grows, log-x when the values span orders of magnitude."""
+    param = curve.columns[0]
+    x = curve[param].to_numpy()
+    fig, ax = plt.subplots(figsize=(6.5, 4.0))
+    ax.plot(x, curve["train"], "o-", color=COLORS["train"], label="training data")
+    ax.plot(x, curve["validation"], "o-", color=COLORS["validation"], label="validation data")
+    best = int(curve["validation"].to_numpy().argmax())
+    ax.axvline(x[best], color="grey", linestyle="--", linewidth=1)
+    ax.annotate(f"best on validation\n{param} = {x[best]}", xy=(x[best], curve["validation"].iloc[best]),
+                xytext=(10, -40), textcoords="offset points", fontsize=9,
+                arrowprops={"arrowstyle": "->", "color": "grey"})
+    if x.min() > 0 and x.max() / x.min() >= 20:
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(x, [str(v) for v in x])
+        ax.minorticks_off()
+    ax.fill_between(x, curve["validation"], curve["train"], color="grey", alpha=0.12,
+                    label="gap = overfitting")
+    ax.set_xlabel(f"{param} (model capacity)")
+    ax.set_ylabel(metric)
+    ax.set_ylim(max(0.0, float(curve[["train", "validation"]].min().min()) - 0.1), 1.02)
+    ax.set_title(title or "Overfitting: the curves part as capacity grows")
+    ax.legend(loc="center right")
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------------------------------
+# Chapter 07: hyperparameter tuning
+# --------------------------------------------------------------------------------------------------
+
+def convergence(frame: pd.DataFrame, target: float | None = None, tol: float = 0.005,
+                title: str = "Best-so-far CV F1 at the same budget") -> Figure:
+    """Best-so-far score vs evaluation number, one line per method (``tune.convergence_frame``)."""
+    fig, ax = plt.subplots(figsize=(7.0, 4.2))
+    styles = ["-", "--", "-.", ":"]
+    for i, method in enumerate(frame.columns):
+        ax.step(frame.index, frame[method], where="post", color=_color(method, i), linewidth=2,
+                linestyle=styles[i % len(styles)], label=method)
+    if target is not None:
+        ax.axhspan(target - tol, target, color="grey", alpha=0.15, label=f"within {tol} of the grid's best")
+    low = float(np.nanmin(frame.to_numpy()))
+    high = float(np.nanmax(frame.to_numpy()))
+    ax.set_ylim(low - 0.1 * (high - low + 1e-3), high + 0.15 * (high - low + 1e-3))
+    ax.set_xlabel("evaluation number (one k-fold CV each)")
+    ax.set_ylabel("best CV F1 so far")
+    ax.set_xticks(list(frame.index))
+    ax.set_title(title)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def trials_scatter(results: Mapping[str, Any], title: str = "Every trial's CV F1, in order") -> Figure:
+    """Score of every trial per method (dots) - where each method spends its budget."""
+    from mlops_edu.tune import METHOD_LABELS
+
+    fig, ax = plt.subplots(figsize=(7.0, 3.8))
+    offsets = np.linspace(-0.24, 0.24, len(results))
+    for i, (method, res) in enumerate(results.items()):
+        label = METHOD_LABELS.get(method, method)
+        n = np.arange(1, len(res.trials) + 1) + offsets[i]
+        ax.plot(n, res.scores, "o", color=_color(label, i), label=label, alpha=0.85, markersize=5)
+    ax.set_xlabel("evaluation number")
+    ax.set_ylabel("CV F1 of the trial")
+    ax.set_title(title)
+    ax.legend(loc="lower right", ncols=2)
+    fig.tight_layout()
+    return fig
+
+
+def grid_cost(table: pd.DataFrame, title: str = "Grid search cost explodes") -> Figure:
+    """Model fits (log scale) vs number of parameters, one line per number of values per parameter."""
+    fig, ax = plt.subplots(figsize=(6.5, 4.0))
+    for i, col in enumerate(table.columns):
+        ax.plot(table.index, table[col], "o-", color=f"C{i}", label=col)
+    ax.set_yscale("log")
+    ax.set_xticks(list(table.index))
+    ax.set_xlabel("number of hyperparameters")
+    ax.set_ylabel("model fits (values ** parameters x folds)")
+    ax.set_title(title)
+    ax.legend(title="values per parameter")
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------------------------------
+# Chapter 08: cross-validation
+# --------------------------------------------------------------------------------------------------
+
+def kfold_passes(k: int = 3, title: str | None = None) -> Figure:
+    """The lecture's picture: in pass i, fold i validates and the other k-1 folds train."""
+    fig, ax = plt.subplots(figsize=(7.0, 0.75 * k + 1.3))
+    for p in range(k):
+        for f in range(k):
+            validate = f == p
+            ax.add_patch(plt.Rectangle((f, k - 1 - p + 0.1), 0.96, 0.8, facecolor=VALIDATE_COLOR if validate
+                                       else TRAIN_COLOR, edgecolor="white"))
+            ax.text(f + 0.48, k - 1 - p + 0.5, f"fold {f + 1}\n{'validate' if validate else 'train'}",
+                    ha="center", va="center", fontsize=9)
+        ax.text(k + 0.1, k - 1 - p + 0.5, f"-> score {p + 1}", va="center", fontsize=10)
+    ax.set_xlim(-0.05, k + 1.0)
+    ax.set_ylim(0, k)
+    ax.set_yticks([k - 1 - p + 0.5 for p in range(k)], [f"pass {p + 1}" for p in range(k)])
+    ax.set_xticks([])
+    ax.grid(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(left=False)
+    ax.set_title(title or f"K = {k}: every row is used for validation exactly once; "
+                          f"CV score = mean of {k} scores")
+    fig.tight_layout()
+    return fig
+
+
+def split_vs_kfold(spread: pd.DataFrame, k: int = 5,
+                   title: str = "One split is a lottery; k-fold averages it out") -> Figure:
+    """Scores of a single split vs k-fold mean over many seeds (dots) with their mean +- std."""
+    fig, ax = plt.subplots(figsize=(6.5, 4.0))
+    cols = [("single_split", "one train/validation split", COLORS["validation"]),
+            ("kfold_mean", f"{k}-fold mean", COLORS["train"])]
+    rng = np.random.default_rng(0)  # horizontal jitter only
+    for x, (col, label, color) in enumerate(cols):
+        values = spread[col].to_numpy(dtype=float)
+        ax.scatter(x + rng.uniform(-0.12, 0.12, len(values)), values, color=color, alpha=0.75, s=28)
+        mean, std = values.mean(), values.std()
+        ax.errorbar(x + 0.3, mean, yerr=std, fmt="s", color="black", capsize=6)
+        ax.text(x + 0.38, mean, f"mean {mean:.3f}\nstd {std:.3f}", va="center", fontsize=9)
+    ax.set_xticks([0, 1], [c[1] for c in cols])
+    ax.set_xlim(-0.5, 1.9)
+    ax.set_ylabel("F1 estimate")
+    ax.set_title(f"{title} ({len(spread)} seeds)")
+    fig.tight_layout()
+    return fig
+
+
+def fold_churn_rates(rates: pd.DataFrame, overall: float,
+                     title: str = "Churn rate of each validation fold") -> Figure:
+    """Churn rate per fold for plain vs stratified KFold (``crossval.fold_churn_rates``)."""
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    folds = np.arange(1, len(rates) + 1)
+    width = 0.38
+    ax.bar(folds - width / 2, rates["plain"], width, color="#8C8C8C", label="KFold (plain)")
+    ax.bar(folds + width / 2, rates["stratified"], width, color=COLORS["train"], label="StratifiedKFold")
+    ax.axhline(overall, color="black", linestyle="--", linewidth=1, label=f"all rows {overall:.1%}")
+    ax.set_xticks(folds, [f"fold {f}" for f in folds])
+    ax.set_ylabel("churn rate in the fold")
+    ax.set_ylim(0, float(rates.to_numpy().max()) * 1.3)
+    ax.set_title(title)
+    ax.legend(loc="upper right", ncols=3, fontsize=8.5)
+    fig.tight_layout()
+    return fig
+
+
+def optimism(simulated: pd.DataFrame, title: str = "Picking on the test set flatters the test score") -> Figure:
+    """Histogram of reported-minus-true F1 over many test sets (``crossval.simulate_test_picking``)."""
+    fig, ax = plt.subplots(figsize=(7.0, 4.0))
+    low = float(simulated.to_numpy().min())
+    high = float(simulated.to_numpy().max())
+    bins = np.linspace(low, high, 31)
+    styles = {"picked_on_validation": ("picked on validation, reported on test", COLORS["train"]),
+              "picked_on_test": ("picked on test, reported on test", COLORS["test"])}
+    for col, (label, color) in styles.items():
+        values = simulated[col].to_numpy()
+        ax.hist(values, bins=bins, color=color, alpha=0.55, label=f"{label}: mean {values.mean():+.3f}")
+        ax.axvline(values.mean(), color=color, linewidth=2)
+    ax.axvline(0, color="black", linestyle=":", linewidth=1)
+    ax.set_xlabel("reported F1 - true F1 (fresh customers)")
+    ax.set_ylabel(f"test sets (of {len(simulated)})")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title(title)
+    ax.legend(loc="upper left", fontsize=8.5)
+    fig.tight_layout()
+    return fig
+
+
+__all__ = ["confusion_matrix", "roc_curves", "churn_drivers", "capacity_curve", "convergence",
+           "trials_scatter", "grid_cost", "kfold_passes", "split_vs_kfold", "fold_churn_rates", "optimism"]

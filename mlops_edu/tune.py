@@ -1,0 +1,459 @@
+"""Hyperparameter tuning (lecture 9.1): grid, random, Bayesian (hyperopt TPE) and genetic search.
+
+Every search maximises the same objective, :class:`mlops_edu.train.KFoldObjective` ("train a churn
+model and score it by k-fold F1"), over the same :class:`SearchSpace`, at the same evaluation budget,
+and returns a :class:`SearchResult` (every trial in order) so the methods can be compared by
+best-so-far curves and by *evaluations needed to reach a target score*.
+
+* :func:`lecture_grid_loop`: the lecture's own example, depth in [3, 5] x trees in [100, 200] as two
+  nested for-loops (4 fits).
+* :func:`grid_search`, :func:`random_search`, :func:`tpe_search`, :func:`genetic_search`,
+  :func:`run_searches`: the four methods; :func:`search_table` compares them.
+* :func:`grid_cost_table`: the grid's cost explosion as parameters and values grow.
+* :func:`log_search`: one MLflow parent run per method, each trial a nested child run.
+
+Example
+-------
+>>> objective = KFoldObjective(X_train, y_train, "lightgbm", k=3, seed=4)         # doctest: +SKIP
+>>> results = run_searches(objective, DEFAULT_SPACE, seed=4)                       # doctest: +SKIP
+>>> search_table(results)                                                           # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mlops_edu.train import TrainingError
+
+Objective = Callable[[Mapping[str, Any]], float]
+METHODS: tuple[str, ...] = ("grid", "random", "tpe", "genetic")
+METHOD_LABELS: dict[str, str] = {"grid": "grid", "random": "random", "tpe": "Bayesian (TPE)",
+                                 "genetic": "genetic"}
+
+
+class TuningError(TrainingError):
+    """Bad input to a tuning function: the message names the parameter or value at fault."""
+
+
+# --------------------------------------------------------------------------------------------------
+# The search space
+# --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Param:
+    """One hyperparameter: its range (``log`` scale or linear, ``integer`` or float) and grid values.
+
+    Example
+    -------
+    >>> Param("num_leaves", 4, 128, log=True, integer=True, grid=(8, 32)).sample(np.random.default_rng(0))
+    50
+    """
+
+    name: str
+    low: float
+    high: float
+    log: bool = False
+    integer: bool = False
+    grid: tuple[Any, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.low < self.high:
+            raise TuningError(f"Param {self.name!r}: low={self.low} must be below high={self.high}")
+        if self.log and self.low <= 0:
+            raise TuningError(f"Param {self.name!r}: a log-scale range needs low > 0, got {self.low}")
+        outside = [g for g in self.grid if not self.low <= g <= self.high]
+        if outside:
+            raise TuningError(f"Param {self.name!r}: grid values {outside} lie outside [{self.low}, {self.high}]")
+
+    def from_unit(self, u: float) -> Any:
+        """Map ``u`` in [0, 1] to a value (log-uniformly when ``log``)."""
+        u = min(max(float(u), 0.0), 1.0)
+        if self.log:
+            value = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
+        else:
+            value = self.low + u * (self.high - self.low)
+        return self.cast(value)
+
+    def to_unit(self, value: Any) -> float:
+        """Inverse of :meth:`from_unit`."""
+        if self.log:
+            return (math.log(value) - math.log(self.low)) / (math.log(self.high) - math.log(self.low))
+        return (value - self.low) / (self.high - self.low)
+
+    def cast(self, value: float) -> Any:
+        """Clip to the range; round to int for integer parameters; plain Python number."""
+        value = min(max(float(value), self.low), self.high)
+        return int(round(value)) if self.integer else float(value)
+
+    def sample(self, rng: np.random.Generator) -> Any:
+        """A random value (uniform on the log scale when ``log``)."""
+        return self.from_unit(rng.random())
+
+    def hyperopt(self) -> Any:
+        """The hyperopt expression for this parameter."""
+        from hyperopt import hp
+
+        if self.log:
+            lo, hi = math.log(self.low), math.log(self.high)
+            return hp.qloguniform(self.name, lo, hi, 1) if self.integer else hp.loguniform(self.name, lo, hi)
+        return hp.quniform(self.name, self.low, self.high, 1) if self.integer else \
+            hp.uniform(self.name, self.low, self.high)
+
+
+SearchSpace = tuple[Param, ...]
+
+DEFAULT_SPACE: SearchSpace = (
+    Param("num_leaves", 4, 128, log=True, integer=True, grid=(8, 64)),
+    Param("learning_rate", 0.005, 0.3, log=True, grid=(0.01, 0.1)),
+    Param("min_child_samples", 5, 300, log=True, integer=True, grid=(10, 100)),
+    Param("reg_lambda", 0.01, 100.0, log=True, grid=(0.1, 10.0)),
+)
+"""The LightGBM space of chapter 07: 4 parameters, each with 2 grid values -> a 16-point grid."""
+
+
+def _check_space(space: Sequence[Param]) -> SearchSpace:
+    space = tuple(space)
+    if not space or not all(isinstance(p, Param) for p in space):
+        raise TuningError("the search space must be a non-empty sequence of Param")
+    names = [p.name for p in space]
+    if len(set(names)) != len(names):
+        raise TuningError(f"duplicate parameter names in the space: {names}")
+    return space
+
+
+def grid_points(space: Sequence[Param]) -> list[dict[str, Any]]:
+    """Every combination of the parameters' grid values, in nested-loop order (last parameter fastest)."""
+    space = _check_space(space)
+    empty = [p.name for p in space if not p.grid]
+    if empty:
+        raise TuningError(f"parameters without grid values: {empty}")
+    return [{p.name: p.cast(v) for p, v in zip(space, combo)}
+            for combo in itertools.product(*(p.grid for p in space))]
+
+
+# --------------------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Trial:
+    """One evaluation: its number (1-based), configuration, score and seconds."""
+
+    number: int
+    params: dict[str, Any]
+    score: float
+    seconds: float = field(default=0.0, compare=False)
+
+
+@dataclass
+class SearchResult:
+    """All trials of one search method, in the order they were evaluated."""
+
+    method: str
+    trials: list[Trial]
+    seconds: float = 0.0
+
+    @property
+    def scores(self) -> list[float]:
+        return [t.score for t in self.trials]
+
+    @property
+    def best(self) -> Trial:
+        """The best trial (the first one on ties)."""
+        if not self.trials:
+            raise TuningError(f"{self.method}: no trials")
+        return max(self.trials, key=lambda t: (t.score, -t.number))
+
+    @property
+    def best_score(self) -> float:
+        return self.best.score
+
+    @property
+    def best_params(self) -> dict[str, Any]:
+        return dict(self.best.params)
+
+    def best_so_far(self) -> list[float]:
+        """Best score after each evaluation (the convergence curve)."""
+        return [float(v) for v in np.maximum.accumulate(self.scores)] if self.trials else []
+
+    def evals_to_reach(self, target: float, tol: float = 0.005) -> int | None:
+        """Evaluations needed until the best-so-far score is within ``tol`` of ``target`` (None: never)."""
+        for trial in self.trials:
+            if trial.score >= target - tol - 1e-12:
+                return trial.number
+        return None
+
+
+class _Counter:
+    """Wraps an objective: numbers the trials, times them, enforces the budget."""
+
+    def __init__(self, objective: Objective, method: str, budget: int) -> None:
+        if budget < 1:
+            raise TuningError(f"{method}: budget must be at least 1 evaluation, got {budget}")
+        self.objective, self.method, self.budget = objective, method, budget
+        self.trials: list[Trial] = []
+
+    def __call__(self, params: Mapping[str, Any]) -> float:
+        if len(self.trials) >= self.budget:
+            raise TuningError(f"{self.method}: budget of {self.budget} evaluations exceeded")
+        start = time.perf_counter()
+        score = float(self.objective(dict(params)))
+        self.trials.append(Trial(len(self.trials) + 1, dict(params), score, time.perf_counter() - start))
+        return score
+
+    def result(self, started: float) -> SearchResult:
+        return SearchResult(self.method, self.trials, time.perf_counter() - started)
+
+
+# --------------------------------------------------------------------------------------------------
+# The four methods
+# --------------------------------------------------------------------------------------------------
+
+def lecture_grid_loop(objective: Objective, depths: Sequence[int] = (3, 5),
+                      trees: Sequence[int] = (100, 200)) -> pd.DataFrame:
+    """The lecture's example as it is written on the slide: two nested for-loops, one fit per pair.
+
+    Returns a DataFrame ``[max_depth, n_estimators, cv_f1]`` in loop order (4 rows by default).
+    """
+    rows = []
+    for depth in depths:
+        for n_trees in trees:
+            score = objective({"max_depth": int(depth), "n_estimators": int(n_trees)})
+            rows.append({"max_depth": int(depth), "n_estimators": int(n_trees), "cv_f1": round(float(score), 4)})
+    return pd.DataFrame(rows)
+
+
+def grid_search(objective: Objective, space: Sequence[Param] = DEFAULT_SPACE) -> SearchResult:
+    """Evaluate every grid point (:func:`grid_points`) in nested-loop order."""
+    points = grid_points(space)
+    counter, started = _Counter(objective, "grid", len(points)), time.perf_counter()
+    for params in points:
+        counter(params)
+    return counter.result(started)
+
+
+def random_search(objective: Objective, space: Sequence[Param] = DEFAULT_SPACE, budget: int = 16,
+                  seed: int = 0) -> SearchResult:
+    """``budget`` configurations drawn independently from the space (log-uniform where ``log``)."""
+    space = _check_space(space)
+    rng = np.random.default_rng(seed)
+    counter, started = _Counter(objective, "random", budget), time.perf_counter()
+    for _ in range(budget):
+        counter({p.name: p.sample(rng) for p in space})
+    return counter.result(started)
+
+
+def tpe_search(objective: Objective, space: Sequence[Param] = DEFAULT_SPACE, budget: int = 16,
+               seed: int = 0, n_startup: int = 5) -> SearchResult:
+    """Bayesian optimisation with hyperopt's Tree-structured Parzen Estimator (``rstate`` seeded).
+
+    The first ``n_startup`` trials are random (hyperopt's default is 20, i.e. a 16-trial budget would be
+    pure random search); afterwards TPE proposes points where good trials were dense.
+    """
+    from functools import partial
+
+    from hyperopt import STATUS_OK, Trials, fmin, tpe
+
+    space = _check_space(space)
+    counter, started = _Counter(objective, "tpe", budget), time.perf_counter()
+
+    def loss(raw: Mapping[str, Any]) -> dict[str, Any]:
+        params = {p.name: p.cast(raw[p.name]) for p in space}
+        return {"loss": -counter(params), "status": STATUS_OK}
+
+    fmin(loss, {p.name: p.hyperopt() for p in space}, algo=partial(tpe.suggest, n_startup_jobs=n_startup),
+         max_evals=budget, trials=Trials(), rstate=np.random.default_rng(seed), show_progressbar=False)
+    return counter.result(started)
+
+
+def genetic_search(objective: Objective, space: Sequence[Param] = DEFAULT_SPACE, budget: int = 16,
+                   seed: int = 0, population: int = 4, mutation_rate: float = 0.3,
+                   mutation_scale: float = 0.15) -> SearchResult:
+    """A small genetic algorithm: random first generation, then children by crossover and mutation.
+
+    The first generation is drawn exactly like :func:`random_search`'s first ``population`` trials (same
+    seed): both methods start from the same random configurations, what follows is the difference.
+
+    Each generation: pick two parents by tournament (the better of two random members of the current
+    population), mix their genes (uniform crossover: each parameter from one parent or the other), then
+    mutate each gene with probability ``mutation_rate`` (Gaussian step of ``mutation_scale`` on the
+    [0, 1]-scaled range). The next population is the best ``population`` of parents and children
+    (elitism). Stops after ``budget`` evaluations.
+    """
+    space = _check_space(space)
+    if population < 2:
+        raise TuningError(f"genetic: population must be at least 2, got {population}")
+    if not 0 <= mutation_rate <= 1:
+        raise TuningError(f"genetic: mutation_rate must lie in [0, 1], got {mutation_rate}")
+    rng = np.random.default_rng(seed)
+    counter, started = _Counter(objective, "genetic", budget), time.perf_counter()
+    members: list[tuple[float, dict[str, Any]]] = []
+    for _ in range(min(population, budget)):
+        params = {p.name: p.sample(rng) for p in space}
+        members.append((counter(params), params))
+    while len(counter.trials) < budget:
+        children = []
+        for _ in range(min(population, budget - len(counter.trials))):
+            mum, dad = (_tournament(members, rng) for _ in range(2))
+            child = {}
+            for p in space:
+                gene = mum[p.name] if rng.random() < 0.5 else dad[p.name]
+                if rng.random() < mutation_rate:
+                    gene = p.from_unit(p.to_unit(gene) + rng.normal(0.0, mutation_scale))
+                child[p.name] = p.cast(gene)
+            children.append((counter(child), child))
+        members = sorted(members + children, key=lambda m: -m[0])[:population]
+    return counter.result(started)
+
+
+def _tournament(members: list[tuple[float, dict[str, Any]]], rng: np.random.Generator) -> dict[str, Any]:
+    i, j = rng.choice(len(members), size=2, replace=len(members) < 2)
+    return members[i][1] if members[i][0] >= members[j][0] else members[j][1]
+
+
+def run_searches(objective: Objective, space: Sequence[Param] = DEFAULT_SPACE, *, seed: int = 0,
+                 methods: Iterable[str] = METHODS, budget: int | None = None,
+                 n_startup: int = 5, population: int = 4) -> dict[str, SearchResult]:
+    """Run the methods at the **same budget**: the grid's size unless ``budget`` is given (then the grid
+    must have exactly that many points)."""
+    methods = tuple(methods)
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise TuningError(f"unknown search method(s) {unknown}; choose from {list(METHODS)}")
+    n_grid = len(grid_points(space)) if "grid" in methods or budget is None else None
+    if budget is None:
+        budget = n_grid
+    elif n_grid is not None and n_grid != budget:
+        raise TuningError(f"equal budget: the grid has {n_grid} points but budget={budget}")
+    runners: dict[str, Callable[[], SearchResult]] = {
+        "grid": lambda: grid_search(objective, space),
+        "random": lambda: random_search(objective, space, budget, seed),
+        "tpe": lambda: tpe_search(objective, space, budget, seed, n_startup),
+        "genetic": lambda: genetic_search(objective, space, budget, seed, population),
+    }
+    return {m: runners[m]() for m in methods}
+
+
+def search_table(results: Mapping[str, SearchResult], *, reference: str = "grid", tol: float = 0.005,
+                 timings: bool = False, digits: int = 3) -> pd.DataFrame:
+    """One row per method: best CV score, its configuration, evaluations to reach the reference's best
+    (within ``tol``), and evaluations to reach its own best (within ``tol``).
+
+    ``timings=True`` adds ``seconds`` (varies between runs: show it in a ``# NBVAL_IGNORE_OUTPUT`` cell).
+    """
+    if reference not in results:
+        raise TuningError(f"search_table: reference method {reference!r} not among {list(results)}")
+    target = results[reference].best_score
+    rows = {}
+    for method, res in results.items():
+        reached = res.evals_to_reach(target, tol)
+        row: dict[str, Any] = {
+            "best_cv_f1": round(res.best_score, digits),
+            "evaluations": len(res.trials),
+            f"evals_to_{reference}_best": reached if reached is not None else f"not in {len(res.trials)}",
+            "evals_to_own_best": res.evals_to_reach(res.best_score, tol),
+            "best_params": _short(res.best_params),
+        }
+        if timings:
+            row["seconds"] = round(res.seconds, 1)
+        rows[METHOD_LABELS.get(method, method)] = row
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "method"
+    return table
+
+
+def search_profile(results: Mapping[str, SearchResult], *, reference: str = "grid", tol: float = 0.005,
+                   after: int = 5, digits: int = 3) -> pd.DataFrame:
+    """Where each method spent its budget: why "evaluations to reach" can mislead on a flat objective.
+
+    Columns: ``share_within_tol`` (share of the method's trials already within ``tol`` of the reference's
+    best: when it is large, reaching the target is luck, not search), ``mean_after_<after>`` and
+    ``worst_after_<after>`` (mean and worst score of the trials after the first ``after``: TPE's random
+    start-up is over by then) and ``best``.
+    """
+    if reference not in results:
+        raise TuningError(f"search_profile: reference method {reference!r} not among {list(results)}")
+    target = results[reference].best_score
+    rows = {}
+    for method, res in results.items():
+        scores = np.asarray(res.scores)
+        late = scores[after:]
+        rows[METHOD_LABELS.get(method, method)] = {
+            "share_within_tol": round(float(np.mean(scores >= target - tol - 1e-12)), digits),
+            f"mean_after_{after}": round(float(late.mean()), digits) if len(late) else np.nan,
+            f"worst_after_{after}": round(float(late.min()), digits) if len(late) else np.nan,
+            "best": round(float(scores.max()), digits),
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "method"
+    return table
+
+
+def _short(params: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items())
+
+
+def convergence_frame(results: Mapping[str, SearchResult]) -> pd.DataFrame:
+    """Best-so-far score per evaluation number, one column per method (for the convergence plot)."""
+    longest = max(len(r.trials) for r in results.values())
+    data = {METHOD_LABELS.get(m, m): r.best_so_far() + [np.nan] * (longest - len(r.trials))
+            for m, r in results.items()}
+    return pd.DataFrame(data, index=pd.RangeIndex(1, longest + 1, name="evaluation"))
+
+
+def grid_cost_table(n_params: Sequence[int] = (1, 2, 3, 4, 5, 6), n_values: Sequence[int] = (2, 3, 5, 10),
+                    folds: int = 5, seconds_per_fit: float | None = None) -> pd.DataFrame:
+    """The grid's cost explosion: model fits = values ** parameters x folds.
+
+    Rows: number of parameters; columns: values per parameter. With ``seconds_per_fit`` the cells are
+    hours instead of fits.
+    """
+    if folds < 1:
+        raise TuningError(f"folds must be at least 1, got {folds}")
+    table = pd.DataFrame({f"{v} values": [v ** p * folds for p in n_params] for v in n_values},
+                         index=pd.Index(list(n_params), name="parameters"))
+    if seconds_per_fit is not None:
+        table = (table * seconds_per_fit / 3600).round(1)
+    return table
+
+
+# --------------------------------------------------------------------------------------------------
+# MLflow: one parent run per method, each trial a nested run
+# --------------------------------------------------------------------------------------------------
+
+def log_search(result: SearchResult, *, parent_name: str | None = None,
+               extra_params: Mapping[str, Any] | None = None) -> str:
+    """Log ``result`` as a parent run ``search-<method>`` with one nested child run per trial.
+
+    The parent holds the method, the budget, the best score (``best_cv_f1``) and the best configuration
+    (params prefixed ``best_``); each child holds its configuration, ``cv_f1`` and ``trial``. Returns the
+    parent run id (for code, not for printing).
+    """
+    import mlflow
+
+    width = len(str(len(result.trials)))
+    with mlflow.start_run(run_name=parent_name or f"search-{result.method}") as parent:
+        mlflow.log_params({"method": result.method, "budget": len(result.trials), **dict(extra_params or {}),
+                           **{f"best_{k}": v for k, v in result.best_params.items()}})
+        mlflow.log_metrics({"best_cv_f1": result.best_score, "search_seconds": result.seconds})
+        for trial in result.trials:
+            with mlflow.start_run(run_name=f"{result.method}-{trial.number:0{width}d}", nested=True):
+                mlflow.log_params(trial.params)
+                mlflow.log_metrics({"cv_f1": trial.score, "trial": trial.number, "seconds": trial.seconds})
+        for step, value in enumerate(result.best_so_far(), start=1):
+            mlflow.log_metric("best_so_far_cv_f1", value, step=step)
+        return parent.info.run_id
+
+
+__all__ = ["Param", "SearchSpace", "DEFAULT_SPACE", "METHODS", "METHOD_LABELS", "Trial", "SearchResult",
+           "TuningError", "grid_points", "lecture_grid_loop", "search_profile", "grid_search", "random_search", "tpe_search",
+           "genetic_search", "run_searches", "search_table", "convergence_frame", "grid_cost_table",
+           "log_search"]

@@ -1,0 +1,55 @@
+"""Exercises of chapter 02: the reference solution is correct, ____ is 'not attempted', wrong answers fail."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from mlops_edu.exercises import ____
+from mlops_edu.exercises.ch02 import q1, q2, q3
+from mlops_edu.features import OPTIONAL_SERVICES, split_xy
+
+from _telco_sample import customers
+
+def _status(exercise, namespace):
+    """"correct" / "not attempted" (``status`` where the framework has it, else ``check``'s return value)."""
+    return exercise.status(namespace) if hasattr(exercise, "status") else exercise.check(namespace)
+
+
+
+@pytest.fixture(scope="module")
+def X_train() -> pd.DataFrame:
+    return split_xy(customers(300, seed=1))[0]
+
+
+def test_q1_num_optional_services(X_train):
+    solution = (X_train[list(OPTIONAL_SERVICES)] == "Yes").sum(axis=1)
+    assert _status(q1, {"n_services": solution, "X_train": X_train}) == "correct"
+    assert _status(q1, {"n_services": ____, "X_train": X_train}) == "not attempted"
+    counts_no_internet = (X_train[list(OPTIONAL_SERVICES)] != "No").sum(axis=1)
+    with pytest.raises(AssertionError, match="only 'Yes' counts"):
+        _status(q1, {"n_services": counts_no_internet, "X_train": X_train})
+    with pytest.raises(AssertionError, match="one count per customer"):
+        _status(q1, {"n_services": solution.head(10), "X_train": X_train})
+
+
+def test_q2_gate_metric():
+    assert _status(q2, {"gate_metric": "f1"}) == "correct"
+    assert _status(q2, {"gate_metric": "Recall"}) == "correct"
+    assert _status(q2, {"gate_metric": ____}) == "not attempted"
+    with pytest.raises(AssertionError, match="73%"):
+        _status(q2, {"gate_metric": "accuracy"})
+    with pytest.raises(AssertionError, match="ranking"):
+        _status(q2, {"gate_metric": "roc_auc"})
+    with pytest.raises(AssertionError, match="not one of"):
+        _status(q2, {"gate_metric": "speed"})
+
+
+def test_q3_baseline_accuracy():
+    y_test = pd.Series([0, 0, 0, 1])
+    assert _status(q3, {"baseline_accuracy": 0.75, "y_test": y_test}) == "correct"
+    assert _status(q3, {"baseline_accuracy": ____, "y_test": y_test}) == "not attempted"
+    with pytest.raises(AssertionError, match="churn rate"):
+        _status(q3, {"baseline_accuracy": 0.25, "y_test": y_test})
+    with pytest.raises(AssertionError, match="0.750"):
+        _status(q3, {"baseline_accuracy": 0.5, "y_test": y_test})
