@@ -215,7 +215,7 @@ def use_experiment(name: str, ws: ChapterWorkspace | None = None) -> str:
 
 
 def setup_chapter(chapter: str | int, seed: int = DEFAULT_SEED, *, experiment: str | None = None,
-                  fresh: bool = True) -> ChapterWorkspace:
+                  fresh: bool = True, root: Path | str | None = None) -> ChapterWorkspace:
     """Prepare a chapter: seeds, quiet logs, an isolated workspace and its MLflow store.
 
     Parameters
@@ -224,6 +224,8 @@ def setup_chapter(chapter: str | int, seed: int = DEFAULT_SEED, *, experiment: s
     seed: seeds ``random`` and ``numpy``; pass it on to every generator the chapter uses.
     experiment: name of the MLflow experiment to activate (default ``"chapter-NN"``).
     fresh: start from an empty workspace (the previous one is moved to ``workspaces/.previous``).
+    root: use this folder as the workspace, keeping what it holds (a headless job such as
+        ``python -m mlops_edu lab --workspace DIR``); ``fresh`` is then ignored.
 
     Returns
     -------
@@ -237,11 +239,17 @@ def setup_chapter(chapter: str | int, seed: int = DEFAULT_SEED, *, experiment: s
     """
     global _current
     chapter = f"{int(chapter):02d}"
-    root = workspace_home() / "workspaces" / chapter
-    if fresh:
-        _fresh_workspace(root)
-    else:
+    if root is not None:
+        root = Path(root).expanduser().resolve()
+        _release_mlflow_stores()
         root.mkdir(parents=True, exist_ok=True)
+    else:
+        root = workspace_home() / "workspaces" / chapter
+        if fresh:
+            _fresh_workspace(root)
+        else:
+            _release_mlflow_stores()
+            root.mkdir(parents=True, exist_ok=True)
     ws = ChapterWorkspace(
         chapter=chapter,
         seed=int(seed),

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -36,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from mlops_edu import registry
-from mlops_edu.config import ChapterWorkspace, use_experiment
+from mlops_edu.config import ChapterWorkspace, setup_chapter, use_experiment
 
 BRONZE = "mlops_churn_bronze_customer"
 TRAINING = "mlops_churn_training"
@@ -73,31 +72,9 @@ def open_workspace(root: str | Path, seed: int = 4) -> ChapterWorkspace:
 
     The headless job's counterpart of ``setup_chapter("09")``: nothing is moved aside, so running the
     job again in the same folder registers a new version and compares it with the existing Champion.
-    Warnings and library logs go to ``root/logs/lab.log``.
+    Warnings and library logs go to ``root/logs/chapter.log``.
     """
-    import random
-
-    from mlops_edu import config
-
-    root = Path(root).expanduser().resolve()
-    ws = ChapterWorkspace(chapter="09", seed=int(seed), root=root,
-                          tracking_uri=f"sqlite:///{(root / 'mlflow.db').as_posix()}",
-                          artifacts=root / "artifacts", lake=root / "lake", logs=root / "logs",
-                          experiment_name=EXPERIMENT)
-    for folder in (ws.artifacts, ws.lake, ws.logs):
-        folder.mkdir(parents=True, exist_ok=True)
-    config._quiet(ws.logs / "lab.log")
-    random.seed(seed)
-    np.random.seed(seed)
-    os.environ["MLFLOW_TRACKING_URI"] = ws.tracking_uri
-    os.environ["MLFLOW_REGISTRY_URI"] = ws.tracking_uri
-    import mlflow
-
-    config._quiet(ws.logs / "lab.log")
-    mlflow.set_tracking_uri(ws.tracking_uri)
-    mlflow.set_registry_uri(ws.tracking_uri)
-    use_experiment(EXPERIMENT, ws)
-    return ws
+    return setup_chapter("09", seed=seed, experiment=EXPERIMENT, root=root)
 
 
 # --------------------------------------------------------------------------------------------------

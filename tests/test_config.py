@@ -114,3 +114,16 @@ def test_workspace_home_defaults_to_the_repository(monkeypatch):
     monkeypatch.delenv(HOME_ENV, raising=False)
     monkeypatch.chdir(Path(mlops_edu.__file__).parents[1] / "workbook")
     assert workspace_home() == Path(mlops_edu.__file__).parents[1]
+
+
+def test_a_given_root_is_used_as_is_and_kept(tmp_path):
+    import mlflow
+
+    job = tmp_path / "job"
+    ws = setup_chapter("09", root=job, experiment="lab")
+    with mlflow.start_run(run_name="first"):
+        pass
+    again = setup_chapter("09", root=job, experiment="lab")
+    assert again.root == ws.root == job.resolve()
+    assert mlflow.search_runs()["tags.mlflow.runName"].tolist() == ["first"], "a job's workspace keeps its runs"
+    assert not (job.parent / ".previous").exists()
