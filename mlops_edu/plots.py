@@ -117,7 +117,7 @@ def capacity_curve(curve: pd.DataFrame, metric: str = "F1", title: str | None = 
     ax.set_ylabel(metric)
     ax.set_ylim(max(0.0, float(curve[["train", "validation"]].min().min()) - 0.1), 1.02)
     ax.set_title(title or "Overfitting: the curves part as capacity grows")
-    ax.legend(loc="center right")
+    ax.legend(loc="upper left")
     fig.tight_layout()
     return fig
 

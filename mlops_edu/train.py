@@ -701,8 +701,8 @@ class Prepared:
                     train_parts.append(np.asarray(_take(part, tr), dtype=float))
                     val_parts.append(np.asarray(_take(part, va), dtype=float))
                 else:
-                    fitted = clone(rest).fit(_take(part, tr))
-                    train_parts.append(np.asarray(fitted.transform(_take(part, tr)), dtype=float))
+                    fitted = clone(rest)
+                    train_parts.append(np.asarray(fitted.fit_transform(_take(part, tr)), dtype=float))
                     val_parts.append(np.asarray(fitted.transform(_take(part, va)), dtype=float))
             out.append((np.hstack(train_parts), np.hstack(val_parts)))
         return out
