@@ -58,40 +58,16 @@ def write_telco_csv(path, n: int = 400, seed: int = 0, blanks: int = 3) -> int:
     """Write a hand-made CSV laid out like the public IBM Telco file; returns how many TotalCharges are blank.
 
     As in the published file: 21 columns in the published order, ``SeniorCitizen`` 0/1, ``Churn`` Yes/No,
-    and a blank (a single space) ``TotalCharges`` for ``blanks`` customers with tenure 0.
+    and a blank (a single space) ``TotalCharges`` for ``blanks`` customers with tenure 0 (who have not
+    churned); every other customer has tenure >= 1.
     """
-    rng = np.random.default_rng(seed)
-    yn = np.array(["No", "Yes"])
-    internet = rng.choice(["DSL", "Fiber optic", "No"], n, p=[0.34, 0.44, 0.22])
-    phone = rng.choice(yn, n, p=[0.1, 0.9])
-    contract = rng.choice(["Month-to-month", "One year", "Two year"], n, p=[0.55, 0.21, 0.24])
-    tenure = rng.integers(1, 73, n)
-    tenure[:blanks] = 0
-    monthly = np.round(20 + 30 * (internet == "DSL") + 60 * (internet == "Fiber optic") + rng.uniform(0, 15, n), 2)
-    total = [" " if t == 0 else f"{m * t:.2f}" for m, t in zip(monthly, tenure)]
-    logit = -1.0 + 1.5 * (contract == "Month-to-month") + 0.7 * (internet == "Fiber optic") - 0.03 * tenure
-    churn = np.where(rng.random(n) < 1 / (1 + np.exp(-logit)), "Yes", "No")
-    churn[tenure == 0] = "No"
-    rows = {
-        "customerID": [f"{1000 + i:04d}-HAND{chr(65 + i % 26)}" for i in range(n)],
-        "gender": rng.choice(["Female", "Male"], n),
-        "SeniorCitizen": rng.choice([0, 1], n, p=[0.84, 0.16]),
-        "Partner": rng.choice(yn, n),
-        "Dependents": rng.choice(yn, n, p=[0.7, 0.3]),
-        "tenure": tenure,
-        "PhoneService": phone,
-        "MultipleLines": np.where(phone == "No", "No phone service", rng.choice(yn, n)),
-        "InternetService": internet,
-        **{c: np.where(internet == "No", "No internet service", rng.choice(yn, n))
-           for c in ("OnlineSecurity", "OnlineBackup", "DeviceProtection", "TechSupport", "StreamingTV",
-                     "StreamingMovies")},
-        "Contract": contract,
-        "PaperlessBilling": rng.choice(yn, n, p=[0.4, 0.6]),
-        "PaymentMethod": rng.choice(["Electronic check", "Mailed check", "Bank transfer (automatic)",
-                                     "Credit card (automatic)"], n),
-        "MonthlyCharges": monthly,
-        "TotalCharges": total,
-        "Churn": churn,
-    }
-    pd.DataFrame(rows, columns=list(TELCO_HEADER)).to_csv(path, index=False)
+    from _telco_sample import handmade_customers
+
+    frame = handmade_customers(n, seed)
+    zero = np.arange(n) < blanks
+    frame["tenure"] = np.where(zero, 0, frame["tenure"].clip(lower=1))
+    total = (frame["MonthlyCharges"] * frame["tenure"]).map("{:.2f}".format)
+    frame["TotalCharges"] = total.where(~zero, " ")
+    frame.loc[zero, "Churn"] = "No"
+    frame[list(TELCO_HEADER)].to_csv(path, index=False)
     return blanks

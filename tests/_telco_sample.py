@@ -1,7 +1,5 @@
-"""A small hand-made frame with the Telco schema, for tests of the training helpers.
-
-Used only until/unless ``mlops_edu.data.make_customers`` is available (see :func:`customers`).
-"""
+"""A small hand-made frame with the Telco schema, independent of the generator in ``mlops_edu.data``:
+tests of the training helpers and the lab's CSV loader use it so that they do not rest on the generator."""
 
 from __future__ import annotations
 
@@ -53,9 +51,7 @@ def handmade_customers(n: int = 400, seed: int = 0) -> pd.DataFrame:
 
 
 def customers(n: int = 400, seed: int = 0) -> pd.DataFrame:
-    """``make_customers(n, seed)`` when the data module exists, else :func:`handmade_customers`."""
-    try:
-        from mlops_edu.data import make_customers
-    except ImportError:
-        return handmade_customers(n, seed)
+    """``n`` generated customers (``mlops_edu.data.make_customers``)."""
+    from mlops_edu.data import make_customers
+
     return make_customers(n=n, seed=seed)
