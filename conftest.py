@@ -7,7 +7,7 @@ import tempfile
 
 import pytest
 
-from mlops_edu.config import HOME_ENV
+from mlops_edu.config import HOME_ENV, TEMPLATE_ENV
 
 _created: list[str] = []
 
@@ -17,6 +17,9 @@ def pytest_configure(config: pytest.Config) -> None:
         home = tempfile.mkdtemp(prefix="mlops-edu-test-")
         _created.append(home)
         os.environ[HOME_ENV] = home  # inherited by the kernels nbval starts
+    if not os.environ.get(TEMPLATE_ENV):
+        # one migrated MLflow database for the whole session, also for tests that set their own home
+        os.environ[TEMPLATE_ENV] = os.path.join(os.environ[HOME_ENV], "template")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

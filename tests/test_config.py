@@ -127,3 +127,19 @@ def test_a_given_root_is_used_as_is_and_kept(tmp_path):
     assert again.root == ws.root == job.resolve()
     assert mlflow.search_runs()["tags.mlflow.runName"].tolist() == ["first"], "a job's workspace keeps its runs"
     assert not (job.parent / ".previous").exists()
+
+
+def test_new_store_is_copied_from_a_migrated_template(home, monkeypatch, tmp_path):
+    import mlflow
+
+    monkeypatch.setenv("MLOPS_EDU_TEMPLATE_DIR", str(tmp_path / "template"))
+    ws = setup_chapter("01")
+    template = tmp_path / "template" / f"mlflow-{mlflow.__version__}.db"
+    assert template.exists()
+    assert mlflow.get_experiment("0").artifact_location == (ws.artifacts / "Default").as_uri()
+    with mlflow.start_run(run_name="from-template"):
+        mlflow.log_metric("f1", 0.5)
+    client = mlflow.MlflowClient()
+    client.create_registered_model("workbook.mlops.demo")
+    assert [m.name for m in client.search_registered_models()] == ["workbook.mlops.demo"]
+    assert len(list(tmp_path.joinpath("template").iterdir())) == 1, "no temporary files are left behind"
