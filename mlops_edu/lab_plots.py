@@ -42,31 +42,14 @@ def roc_and_confusion(y_true: Sequence[int], proba: Sequence[float], threshold: 
                       title: str = "validation") -> Figure:
     """ROC curve (with its AUC) and the confusion matrix at ``threshold``, side by side."""
     import matplotlib.pyplot as plt
-    from sklearn.metrics import roc_auc_score, roc_curve
 
-    y = np.asarray(y_true).astype(int)
-    p = np.asarray(proba, dtype=float)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8.5, 3.6))
-    fpr, tpr, _ = roc_curve(y, p)
-    left.plot(fpr, tpr, color=CHAMPION_COLOR, label=f"AUC {roc_auc_score(y, p):.3f}")
-    left.plot([0, 1], [0, 1], ls="--", color=NEUTRAL_COLOR, lw=1, label="chance")
-    left.set_xlabel("false positive rate")
-    left.set_ylabel("true positive rate (recall)")
+    from mlops_edu.plots import draw_confusion, draw_roc
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10.0, 4.2))
+    draw_roc(left, {"LightGBM": (np.asarray(y_true).astype(int), np.asarray(proba, dtype=float))})
     left.set_title("ROC curve")
-    left.legend(loc="lower right")
-    pred = (p >= threshold).astype(int)
-    matrix = np.array([[((y == a) & (pred == b)).sum() for b in (0, 1)] for a in (0, 1)])
-    right.imshow(matrix, cmap="Blues")
-    right.grid(False)
-    for a in (0, 1):
-        for b in (0, 1):
-            right.text(b, a, str(matrix[a, b]), ha="center", va="center",
-                       color="white" if matrix[a, b] > matrix.max() / 2 else "black", fontsize=11)
-    right.set_xticks([0, 1], ["stays", "churns"])
-    right.set_yticks([0, 1], ["stayed", "churned"])
-    right.set_xlabel("predicted")
-    right.set_ylabel("actual")
-    right.set_title(f"Confusion matrix (threshold {threshold})")
+    draw_confusion(right, y_true, proba, threshold)
+    right.set_title(f"Confusion matrix (threshold {threshold:g})")
     fig.suptitle(title)
     fig.tight_layout()
     return fig

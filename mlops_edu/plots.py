@@ -35,15 +35,14 @@ def _color(name: str, i: int) -> str:
 # Chapter 02: training pipeline
 # --------------------------------------------------------------------------------------------------
 
-def confusion_matrix(y_true: Sequence[int], proba: Sequence[float], threshold: float = 0.5,
-                     title: str = "Confusion matrix (validation)") -> Figure:
-    """Counts of stay/churn predicted vs actual, with what each cell means for a retention team."""
+def draw_confusion(ax: Any, y_true: Sequence[int], proba: Sequence[float], threshold: float = 0.5) -> np.ndarray:
+    """Draw the stay/churn confusion matrix on ``ax``, each cell saying what it means for a retention
+    team (shared by chapter 02 and the lab's run figures); returns the counts."""
     from sklearn.metrics import confusion_matrix as _cm
 
-    y = np.asarray(y_true)
-    pred = (np.asarray(proba) >= threshold).astype(int)
+    y = np.asarray(y_true).astype(int)
+    pred = (np.asarray(proba, dtype=float) >= threshold).astype(int)
     cm = _cm(y, pred, labels=[0, 1])
-    fig, ax = plt.subplots(figsize=(5.2, 4.2))
     ax.imshow(cm, cmap="Blues")
     ax.grid(False)
     meaning = [["stays, left alone", "false alarm:\ncoupon wasted"],
@@ -55,6 +54,28 @@ def confusion_matrix(y_true: Sequence[int], proba: Sequence[float], threshold: f
                     color="white" if dark else "black")
     ax.set_xticks([0, 1], ["predicted: stays", "predicted: churns"])
     ax.set_yticks([0, 1], ["actual: stayed", "actual: churned"])
+    return cm
+
+
+def draw_roc(ax: Any, curves: Mapping[str, tuple[Sequence[int], Sequence[float]]]) -> None:
+    """Draw one ROC curve per entry of ``{"name": (y_true, proba)}`` on ``ax``, AUC in the legend."""
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    for i, (name, (y, p)) in enumerate(curves.items()):
+        fpr, tpr, _ = roc_curve(y, p)
+        ax.plot(fpr, tpr, color=_color(name, i), linewidth=2, label=f"{name} (AUC {roc_auc_score(y, p):.3f})")
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="coin flip (AUC 0.5)")
+    ax.set_xlabel("false positive rate (stayers flagged)")
+    ax.set_ylabel("true positive rate (churners caught)")
+    ax.legend(loc="lower right")
+    ax.set_aspect("equal")
+
+
+def confusion_matrix(y_true: Sequence[int], proba: Sequence[float], threshold: float = 0.5,
+                     title: str = "Confusion matrix (validation)") -> Figure:
+    """Counts of stay/churn predicted vs actual, with what each cell means for a retention team."""
+    fig, ax = plt.subplots(figsize=(5.2, 4.2))
+    draw_confusion(ax, y_true, proba, threshold)
     ax.set_title(f"{title}, threshold {threshold:g}")
     fig.tight_layout()
     return fig
@@ -63,18 +84,9 @@ def confusion_matrix(y_true: Sequence[int], proba: Sequence[float], threshold: f
 def roc_curves(curves: Mapping[str, tuple[Sequence[int], Sequence[float]]],
                title: str = "ROC curves of the candidates (validation)") -> Figure:
     """ROC curve per candidate: ``{"LightGBM": (y_true, proba), ...}``; AUC in the legend."""
-    from sklearn.metrics import roc_auc_score, roc_curve
-
     fig, ax = plt.subplots(figsize=(5.5, 4.5))
-    for i, (name, (y, p)) in enumerate(curves.items()):
-        fpr, tpr, _ = roc_curve(y, p)
-        ax.plot(fpr, tpr, color=_color(name, i), linewidth=2, label=f"{name} (AUC {roc_auc_score(y, p):.3f})")
-    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="coin flip (AUC 0.5)")
-    ax.set_xlabel("false positive rate (stayers flagged)")
-    ax.set_ylabel("true positive rate (churners caught)")
+    draw_roc(ax, curves)
     ax.set_title(title)
-    ax.legend(loc="lower right")
-    ax.set_aspect("equal")
     fig.tight_layout()
     return fig
 
