@@ -179,7 +179,6 @@ def _new_mlflow_db(db: Path, artifacts: Path) -> None:
 
 def _fresh_workspace(root: Path) -> None:
     """Create ``root`` empty; an existing non-empty one is moved aside, never deleted."""
-    _release_mlflow_stores()
     if root.exists() and any(root.iterdir()):
         stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         previous = root.parent / ".previous" / f"{root.name}-{stamp}"
@@ -281,16 +280,15 @@ def setup_chapter(chapter: str | int, seed: int = DEFAULT_SEED, *, experiment: s
     """
     global _current
     chapter = f"{int(chapter):02d}"
+    _release_mlflow_stores()  # MLflow must not go on writing into a store that is moved or replaced
     if root is not None:
         root = Path(root).expanduser().resolve()
-        _release_mlflow_stores()
         root.mkdir(parents=True, exist_ok=True)
     else:
         root = workspace_home() / "workspaces" / chapter
         if fresh:
             _fresh_workspace(root)
         else:
-            _release_mlflow_stores()
             root.mkdir(parents=True, exist_ok=True)
     ws = ChapterWorkspace(
         chapter=chapter,
