@@ -24,6 +24,7 @@ Example
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -246,53 +247,49 @@ def feature_types(X: pd.DataFrame) -> dict[str, list[str]]:
     return kinds
 
 
-class YesNoEncoder(TransformerMixin, BaseEstimator):
+class _ColumnwiseTransformer(TransformerMixin, BaseEstimator):
+    """A stateless column-wise transformer: fitting only remembers the column names."""
+
+    stateless = True
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> "_ColumnwiseTransformer":
+        self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
+        return self
+
+    def _frame(self, X: Any) -> pd.DataFrame:
+        return X if isinstance(X, pd.DataFrame) else pd.DataFrame(X, columns=self.feature_names_in_)
+
+    def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
+        return np.asarray(list(input_features) if input_features is not None else self.feature_names_in_,
+                          dtype=object)
+
+
+class YesNoEncoder(_ColumnwiseTransformer):
     """Map boolean-like columns to 1.0 (Yes/True/1) and 0.0 (No/False/0); anything else becomes NaN.
 
     NaN is then imputed by the boolean branch of :func:`build_preprocessor`, so an unexpected value at
     inference ("Maybe", a blank) does not crash.
     """
 
-    stateless = True
-
-    def fit(self, X: pd.DataFrame, y: object = None) -> "YesNoEncoder":
-        self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
-        self.n_features_in_ = len(self.feature_names_in_)
-        return self
-
     def transform(self, X: pd.DataFrame) -> np.ndarray:
-        frame = pd.DataFrame(X, columns=self.feature_names_in_) if not isinstance(X, pd.DataFrame) else X
+        frame = self._frame(X)
         table = {**{v: 1.0 for v in _YES}, **{v: 0.0 for v in _NO}}
         out = np.empty(frame.shape)
         for j, col in enumerate(frame.columns):
             out[:, j] = _lookup(frame[col].to_numpy(dtype=object), table, np.nan)
         return out
 
-    def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
-        return np.asarray(list(input_features) if input_features is not None else self.feature_names_in_,
-                          dtype=object)
 
-
-class CategoryCleaner(TransformerMixin, BaseEstimator):
+class CategoryCleaner(_ColumnwiseTransformer):
     """Turn categorical columns into plain Python strings with blanks as ``"missing"``.
 
     (pandas 3 string columns hold ``pd.NA``, which the one-hot encoder cannot compare.)
     """
 
-    stateless = True
-
-    def fit(self, X: pd.DataFrame, y: object = None) -> "CategoryCleaner":
-        self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
-        self.n_features_in_ = len(self.feature_names_in_)
-        return self
-
     def transform(self, X: pd.DataFrame) -> np.ndarray:
-        frame = pd.DataFrame(X, columns=self.feature_names_in_) if not isinstance(X, pd.DataFrame) else X
+        frame = self._frame(X)
         return frame.astype("string").fillna("missing").to_numpy(dtype=object)
-
-    def get_feature_names_out(self, input_features: Sequence[str] | None = None) -> np.ndarray:
-        return np.asarray(list(input_features) if input_features is not None else self.feature_names_in_,
-                          dtype=object)
 
 
 def build_preprocessor(X: pd.DataFrame, types: dict[str, list[str]] | None = None) -> ColumnTransformer:
