@@ -6,7 +6,6 @@ Notebooks start with::
     ws = setup_chapter("02", seed=SEED)
 """
 
-from mlops_edu.config import ChapterWorkspace, current_workspace, record, setup_chapter, use_experiment
 
 __version__ = "0.1.0"
 __all__ = ["ChapterWorkspace", "current_workspace", "record", "setup_chapter", "use_experiment", "__version__"]

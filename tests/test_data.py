@@ -84,7 +84,7 @@ def test_categories_exactly_as_published(big):
 
 def test_features_hang_together(big):
     no_net = big["InternetService"] == "No"
-    for col in D.ADDON_COLUMNS:
+    for col in D.OPTIONAL_SERVICES:
         assert ((big[col] == "No internet service") == no_net).all(), col
     assert ((big["MultipleLines"] == "No phone service") == (big["PhoneService"] == "No")).all()
     assert (big.loc[big["PhoneService"] == "No", "InternetService"] == "DSL").all()

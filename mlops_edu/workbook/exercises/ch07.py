@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from mlops_edu.exercises import Exercise
+from mlops_edu.workbook.exercises import Exercise
 
 LEAVES = (7, 31)
 RATES = (0.05, 0.1)

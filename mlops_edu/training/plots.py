@@ -281,7 +281,3 @@ def optimism(simulated: pd.DataFrame, title: str = "Picking on the test set flat
     ax.legend(loc="upper left", fontsize=8.5)
     fig.tight_layout()
     return fig
-
-
-__all__ = ["confusion_matrix", "roc_curves", "churn_drivers", "capacity_curve", "convergence",
-           "trials_scatter", "grid_cost", "kfold_passes", "split_vs_kfold", "fold_churn_rates", "optimism"]

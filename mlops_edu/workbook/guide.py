@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mlops_edu.config import repo_root
+from mlops_edu.workbook.config import repo_root
 
 REQUIRED_PACKAGES = ("mlflow", "lightgbm", "scikit-learn", "pandas", "numpy", "matplotlib", "hyperopt",
                      "deltalake", "pyarrow", "papermill", "nbval", "pytest", "jupyterlab")

@@ -9,9 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
-from mlops_edu.exercises import Exercise, NotAttempted, contains_placeholder
-
-MODEL_NAME = "workbook.mlops.mlops_churn"
+from mlops_edu.deployment.registry import MODEL_NAME
+from mlops_edu.workbook.exercises import Exercise, NotAttempted, contains_placeholder
 
 
 def _check_value(value: float) -> str:

@@ -34,15 +34,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-OPTIONAL_SERVICES: tuple[str, ...] = ("OnlineSecurity", "OnlineBackup", "DeviceProtection",
-                                      "TechSupport", "StreamingTV", "StreamingMovies")
-"""The six add-on services a customer can hold on top of internet (counted by ``num_optional_services``)."""
-
-TARGET = "Churn"
-"""The label column: ``"Yes"`` (the customer left) or ``"No"``."""
-ID_COLUMN = "customerID"
-TEACHING_COLUMNS: tuple[str, ...] = ("state", "age", "signup_date")
-"""Columns of the generated data that the real Telco file lacks (dropped by :func:`split_xy` by default)."""
+from mlops_edu.data.schema import ID_COLUMN, OPTIONAL_SERVICES, TARGET, TEACHING_COLUMNS
 
 BOOLEAN_COLUMNS: tuple[str, ...] = ("SeniorCitizen", "Partner", "Dependents", "PhoneService",
                                     "PaperlessBilling", "auto_payment")
@@ -335,8 +327,3 @@ def build_preprocessor(X: pd.DataFrame, types: dict[str, list[str]] | None = Non
             ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64)),
         ]), list(types["categorical"])))
     return ColumnTransformer(branches, remainder="drop", verbose_feature_names_out=True)
-
-
-__all__ = ["OPTIONAL_SERVICES", "TARGET", "ID_COLUMN", "TEACHING_COLUMNS", "ENGINEERED_COLUMNS",
-           "FEATURE_REASONS", "TENURE_BUCKETS", "FeatureError", "FeatureAdder", "YesNoEncoder",
-           "CategoryCleaner", "add_features", "split_xy", "feature_types", "build_preprocessor"]

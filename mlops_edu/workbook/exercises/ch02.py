@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mlops_edu.exercises import Exercise
-from mlops_edu.features import OPTIONAL_SERVICES, add_features
+from mlops_edu.training.features import OPTIONAL_SERVICES, add_features
+from mlops_edu.workbook.exercises import Exercise
 
 
 def _check_services(n_services: Any, X_train: pd.DataFrame) -> str:

@@ -16,7 +16,7 @@ CHAMPION_COLOR = "#4c72b0"
 NEUTRAL_COLOR = "#8c8c8c"
 
 
-def eda_bars(tables: dict[str, Any]) -> Figure:
+def plot_eda_bars(tables: dict[str, Any]) -> Figure:
     """Two panels from :func:`mlops_edu.lab.eda`: customers per internet service, churn rate by contract."""
     import matplotlib.pyplot as plt
 
@@ -38,7 +38,7 @@ def eda_bars(tables: dict[str, Any]) -> Figure:
     return fig
 
 
-def roc_and_confusion(y_true: Sequence[int], proba: Sequence[float], threshold: float = 0.5,
+def plot_roc_and_confusion(y_true: Sequence[int], proba: Sequence[float], threshold: float = 0.5,
                       title: str = "validation") -> Figure:
     """ROC curve (with its AUC) and the confusion matrix at ``threshold``, side by side."""
     import matplotlib.pyplot as plt
@@ -55,7 +55,7 @@ def roc_and_confusion(y_true: Sequence[int], proba: Sequence[float], threshold: 
     return fig
 
 
-def business_value(report: Any, title: str | None = None) -> Figure:
+def plot_business_value(report: Any, title: str | None = None) -> Figure:
     """Dollar value on the held-out rows: Challenger vs Champion (or vs doing nothing on a first deploy).
 
     ``report`` is a :class:`mlops_edu.registry.ValidationReport`.
@@ -92,7 +92,7 @@ def business_value(report: Any, title: str | None = None) -> Figure:
     return fig
 
 
-def lineage_chain(chain: Sequence[tuple[str, str]], title: str = "Lineage of the predictions table") -> Figure:
+def plot_lineage_chain(chain: Sequence[tuple[str, str]], title: str = "Lineage of the predictions table") -> Figure:
     """Boxes and arrows: bronze table -> training table -> run -> model version -> alias -> predictions."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyBboxPatch
@@ -115,6 +115,3 @@ def lineage_chain(chain: Sequence[tuple[str, str]], title: str = "Lineage of the
     ax.set_title(title)
     fig.tight_layout()
     return fig
-
-
-__all__ = ["eda_bars", "roc_and_confusion", "business_value", "lineage_chain"]

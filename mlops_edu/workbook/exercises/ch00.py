@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from mlops_edu.exercises import Exercise
+from mlops_edu.workbook.exercises import Exercise
 
 DRIFT_KINDS = ("data drift", "concept drift", "no drift")
 

@@ -230,7 +230,3 @@ def batch_score(model_uri: str, df: pd.DataFrame, engine: str = "pandas", spark:
     if engine == "spark":
         return score_spark(model_uri, df, spark=spark)
     raise InferenceError(f"unknown engine {engine!r}: choose one of {ENGINES}")
-
-
-__all__ = ["PREDICTION_COLUMN", "PROBABILITY_COLUMN", "ENGINES", "InferenceError", "input_columns",
-           "score_pandas", "spark_available", "spark_session", "score_spark", "batch_score"]

@@ -36,12 +36,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from mlops_edu.data import SchemaError, validate_customers
-
-__all__ = ["write_table", "read_table", "table_history", "table_version", "dataset_source", "pseudonymise",
-           "TableRef", "MedallionResult", "medallion"]
-
-_STR = pd.StringDtype(na_value=np.nan)
+from mlops_edu.data.schema import STRING_DTYPE, SchemaError
+from mlops_edu.data.validation import validate_customers
 
 
 def _to_arrow(df: pd.DataFrame) -> pa.Table:
@@ -60,13 +56,13 @@ def _to_arrow(df: pd.DataFrame) -> pa.Table:
             kind = pd.api.types.infer_dtype(s, skipna=True)
             if kind not in ("string", "empty"):
                 raise ValueError(f"column {name!r}: mixed types ({kind}); cast it before writing")
-            arr = pa.array(s.astype(_STR).array).cast(pa.large_string())
+            arr = pa.array(s.astype(STRING_DTYPE).array).cast(pa.large_string())
         elif pd.api.types.is_datetime64_any_dtype(s.dtype):
             if getattr(s.dtype, "tz", None) is not None:
                 s = s.dt.tz_convert("UTC").dt.tz_localize(None)
             arr = pa.array(s.astype("datetime64[us]").to_numpy(), type=pa.timestamp("us"))
         elif isinstance(s.dtype, pd.CategoricalDtype):
-            arr = pa.array(s.astype(_STR).to_numpy(dtype=object, na_value=None), type=pa.large_string())
+            arr = pa.array(s.astype(STRING_DTYPE).to_numpy(dtype=object, na_value=None), type=pa.large_string())
         else:
             arr = pa.array(s.to_numpy())
         fields.append(pa.field(name, arr.type))
@@ -81,7 +77,7 @@ def _to_pandas(table: pa.Table) -> pd.DataFrame:
         t = col.type
         if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
             cols[name] = pd.Series(col.to_pylist() if col.null_count == len(col) else
-                                   col.cast(pa.large_string()).to_pandas(), dtype=_STR)
+                                   col.cast(pa.large_string()).to_pandas(), dtype=STRING_DTYPE)
         elif pa.types.is_timestamp(t):
             s = col.to_pandas()
             if getattr(s.dtype, "tz", None) is not None:
@@ -199,7 +195,7 @@ def table_history(path: str | Path) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=["version", "operation", "mode", "rows_added", "timestamp"])
     out = out.sort_values("version", ignore_index=True)
     for c in ("operation", "mode"):
-        out[c] = out[c].astype(_STR)
+        out[c] = out[c].astype(STRING_DTYPE)
     return out
 
 
@@ -255,7 +251,7 @@ def pseudonymise(values: pd.Series, key: str | bytes, length: int = 16) -> pd.Se
     out = np.array([None if v is None or (isinstance(v, float) and np.isnan(v))
                     else hmac.new(key, str(v).encode(), hashlib.sha256).hexdigest()[:length] for v in vals],
                    dtype=object)
-    return pd.Series(out, index=getattr(values, "index", None), dtype=_STR)
+    return pd.Series(out, index=getattr(values, "index", None), dtype=STRING_DTYPE)
 
 
 @dataclass(frozen=True)

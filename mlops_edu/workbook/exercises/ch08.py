@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mlops_edu.exercises import Exercise
+from mlops_edu.workbook.exercises import Exercise
 
 
 def _q1_checker(manual_scores: Any, X_small: pd.DataFrame, y_small: pd.Series, folds: Any) -> str:

@@ -28,8 +28,9 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.model_selection import train_test_split
 
-from mlops_edu.train import (KFoldObjective, Prepared, TrainingError, classification_metrics, make_folds,
-                             make_model, model_params, prepare)
+from mlops_edu.training.kfold import KFoldObjective, Preprocessed, make_folds, prepare
+from mlops_edu.training.metrics import classification_metrics
+from mlops_edu.training.models import TrainingError, make_model, model_params
 
 
 def kfold_passes(k: int = 3) -> pd.DataFrame:
@@ -42,7 +43,7 @@ def kfold_passes(k: int = 3) -> pd.DataFrame:
 
 def single_split_score(X: pd.DataFrame, y: pd.Series, kind: str = "lightgbm",
                        params: Mapping[str, Any] | None = None, *, seed: int = 0, val_size: float = 0.2,
-                       metric: str = "f1", prepared: Prepared | None = None) -> float:
+                       metric: str = "f1", prepared: Preprocessed | None = None) -> float:
     """Score of one stratified train/validation split cut with ``seed`` (the model itself is seeded with 0,
     so only the cut changes between seeds)."""
     y_arr = np.asarray(y).astype(int)
@@ -286,8 +287,3 @@ def nested_cv(X: pd.DataFrame, y: pd.Series, configs: Sequence[Mapping[str, Any]
     flat_scores = [(flat(c), i) for i, c in enumerate(configs)]
     best_score, best_i = max(flat_scores, key=lambda s: (s[0], -s[1]))
     return NestedCVResult(pd.DataFrame(rows).set_index("outer_fold"), float(best_score), dict(configs[best_i]))
-
-
-__all__ = ["kfold_passes", "single_split_score", "split_vs_kfold", "spread_summary", "OptimismResult",
-           "random_configs", "optimism_of_picking_on_test", "simulate_test_picking", "fold_churn_rates", "fold_rate_spread", "NestedCVResult",
-           "nested_cv"]

@@ -1,0 +1,160 @@
+"""Split, candidates and their comparison (lecture 5.1: "train several models, evaluate, pick").
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+
+from mlops_edu.training.features import split_xy
+from mlops_edu.training.metrics import classification_metrics
+from mlops_edu.training.models import METRIC_NAMES, MODEL_KINDS, TrainingError, make_model, model_params
+
+# --------------------------------------------------------------------------------------------------
+# Split (lecture 5.1: "split the data into training, validation and test sets")
+# --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Split:
+    """A train / validation / test split: inputs ``X_*`` (DataFrames) and 0/1 labels ``y_*`` (Series)."""
+
+    X_train: pd.DataFrame
+    y_train: pd.Series
+    X_val: pd.DataFrame
+    y_val: pd.Series
+    X_test: pd.DataFrame
+    y_test: pd.Series
+    seed: int = 0
+
+    def parts(self) -> dict[str, tuple[pd.DataFrame, pd.Series]]:
+        """``{"train": (X, y), "validation": (X, y), "test": (X, y)}``."""
+        return {"train": (self.X_train, self.y_train), "validation": (self.X_val, self.y_val),
+                "test": (self.X_test, self.y_test)}
+
+    def balance(self) -> pd.DataFrame:
+        """Rows, churners and churn rate of each part (stratification keeps the rate equal)."""
+        rows = {name: {"rows": len(y), "churners": int(y.sum()), "churn_rate": round(float(y.mean()), 3)}
+                for name, (_, y) in self.parts().items()}
+        return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def split_dataset(df: pd.DataFrame, *, val_size: float = 0.2, test_size: float = 0.2, seed: int = 0,
+                  stratify: bool = True, keep: Sequence[str] = ()) -> Split:
+    """Split a customer frame into train / validation / test, stratified on churn and seeded.
+
+    Parameters
+    ----------
+    df: customers with the Telco columns and ``Churn`` (see :func:`~mlops_edu.features.split_xy`).
+    val_size, test_size: shares of all rows for validation and test (the rest trains).
+    seed: ``random_state`` of both cuts.
+    stratify: keep the churn rate of every part equal to the overall rate.
+    keep: teaching columns to keep as features (passed to ``split_xy``).
+
+    Example
+    -------
+    >>> s = split_dataset(customers, seed=4)     # doctest: +SKIP
+    >>> s.balance()["churn_rate"].nunique()      # doctest: +SKIP
+    1
+    """
+    if not (0 < val_size < 1 and 0 < test_size < 1 and val_size + test_size < 1):
+        raise TrainingError(f"split_dataset: val_size={val_size} and test_size={test_size} must be in (0, 1) "
+                            "and leave rows to train on")
+    X, y = split_xy(df, keep=keep)
+    if y.nunique() < 2:
+        raise TrainingError("split_dataset: the label 'Churn' has one value only; nothing to learn")
+    X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=test_size, random_state=seed,
+                                                      stratify=y if stratify else None)
+    X_train, X_val, y_train, y_val = train_test_split(X_rest, y_rest, test_size=val_size / (1 - test_size),
+                                                      random_state=seed, stratify=y_rest if stratify else None)
+    return Split(X_train, y_train, X_val, y_val, X_test, y_test, seed)
+
+
+# --------------------------------------------------------------------------------------------------
+# Candidates and their comparison (lecture 5.1: "train several models, evaluate, pick the best")
+# --------------------------------------------------------------------------------------------------
+
+@dataclass
+class Candidate:
+    """One fitted candidate: its pipeline, hyperparameters, fit time and scores."""
+
+    kind: str
+    model: Pipeline
+    params: dict[str, Any]
+    fit_seconds: float
+    train_metrics: dict[str, float]
+    val_metrics: dict[str, float]
+    val_proba: np.ndarray = field(repr=False)
+
+
+LABELS: dict[str, str] = {"logreg": "logistic regression", "random_forest": "random forest",
+                          "lightgbm": "LightGBM"}
+
+
+def fit_candidate(kind: str, split: Split, params: Mapping[str, Any] | None = None, seed: int = 0,
+                  threshold: float = 0.5) -> Candidate:
+    """Fit one candidate on ``split``'s training part and score it on training and validation data."""
+    model = make_model(kind, params, seed=seed, X=split.X_train)
+    start = time.perf_counter()
+    model.fit(split.X_train, split.y_train)
+    seconds = time.perf_counter() - start
+    val_proba = model.predict_proba(split.X_val)[:, 1]
+    return Candidate(kind=kind, model=model, params=model_params(kind, params), fit_seconds=seconds,
+                     train_metrics=classification_metrics(split.y_train, model.predict_proba(split.X_train),
+                                                          threshold),
+                     val_metrics=classification_metrics(split.y_val, val_proba, threshold), val_proba=val_proba)
+
+
+def train_candidates(split: Split, kinds: Iterable[str] = MODEL_KINDS,
+                     params: Mapping[str, Mapping[str, Any]] | None = None, seed: int = 0,
+                     threshold: float = 0.5) -> dict[str, Candidate]:
+    """Fit every candidate of the lecture (logistic regression, random forest, LightGBM) on ``split``.
+
+    Parameters
+    ----------
+    params: per-kind hyperparameter overrides, e.g. ``{"lightgbm": {"num_leaves": 7}}``.
+
+    Returns
+    -------
+    ``{kind: Candidate}`` in the order of ``kinds``.
+    """
+    params = params or {}
+    unknown = set(params) - set(kinds)
+    if unknown:
+        raise TrainingError(f"train_candidates: params given for {sorted(unknown)}, which are not in kinds")
+    return {kind: fit_candidate(kind, split, params.get(kind), seed, threshold) for kind in kinds}
+
+
+def comparison_table(candidates: Mapping[str, Candidate], *, timings: bool = False,
+                     digits: int = 3) -> pd.DataFrame:
+    """Validation metrics of the candidates, one row each, best F1 first.
+
+    ``timings=True`` adds ``fit_seconds`` (varies between runs: show it in a ``# NBVAL_IGNORE_OUTPUT`` cell).
+    """
+    rows = {}
+    for kind, cand in candidates.items():
+        row = {m: round(cand.val_metrics[m], digits) for m in METRIC_NAMES}
+        if timings:
+            row["fit_seconds"] = round(cand.fit_seconds, 2)
+        rows[LABELS.get(kind, kind)] = row
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "candidate"
+    return table.sort_values(["f1", "roc_auc"], ascending=False, kind="stable")
+
+
+def best_candidate(candidates: Mapping[str, Candidate], metric: str = "f1") -> Candidate:
+    """The candidate with the best validation ``metric`` (ties: the first in order)."""
+    if metric not in METRIC_NAMES:
+        raise TrainingError(f"unknown metric {metric!r}; choose one of {list(METRIC_NAMES)}")
+    if not candidates:
+        raise TrainingError("best_candidate: no candidates")
+    return max(candidates.values(), key=lambda c: c.val_metrics[metric])
+
+
+# --------------------------------------------------------------------------------------------------
