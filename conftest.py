@@ -7,7 +7,7 @@ import tempfile
 
 import pytest
 
-from mlops_edu.config import HOME_ENV, TEMPLATE_ENV
+from mlops_edu.workbook.config import HOME_ENV, TEMPLATE_ENV
 
 _created: list[str] = []
 

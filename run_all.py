@@ -2,7 +2,7 @@
 
 import sys
 
-from mlops_edu.runner import main
+from mlops_edu.workbook.runner import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -26,8 +26,11 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mlops_edu.data import make_customers  # noqa: E402
-from mlops_edu.lake import read_table, write_table  # noqa: E402
+from mlops_edu.data import (  # noqa: E402
+    make_customers,  # noqa: E402
+    read_table,
+    write_table,
+)
 
 TARGET_S = 5.0
 

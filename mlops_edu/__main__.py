@@ -49,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _lab(args: argparse.Namespace) -> int:
-    from mlops_edu.lab import run_lab
+    from mlops_edu.lab.job import run_lab
 
     summary = run_lab(args.data, args.workspace, f1_threshold=args.f1_threshold, engine=args.engine,
                       seed=args.seed, n=args.rows)
@@ -76,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _is_input_error(error: Exception) -> bool:
-    from mlops_edu.data import SchemaError
+    from mlops_edu.data.schema import SchemaError
 
     return isinstance(error, SchemaError)
 

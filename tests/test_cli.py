@@ -9,10 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from _lab_helpers import TELCO_HEADER, write_telco_csv
 
 from mlops_edu.__main__ import main
-
-from _lab_helpers import TELCO_HEADER, write_telco_csv
 
 
 def _registered_models(workspace: Path) -> list[str]:

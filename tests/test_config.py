@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import mlops_edu
-from mlops_edu.config import HOME_ENV, RECORD_ENV, setup_chapter, record, use_experiment, workspace_home
+from mlops_edu.workbook import record, setup_chapter, use_experiment
+from mlops_edu.workbook.config import HOME_ENV, RECORD_ENV, workspace_home
 
 
 @pytest.fixture

@@ -1,19 +1,29 @@
-"""Unit tests of mlops_edu.crossval (chapter 08: k-fold, spread, the test set, stratification, nested CV)."""
+"""Unit tests of mlops_edu.training.crossval (chapter 08: k-fold, spread, the test set, stratification, nested CV)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-
-from mlops_edu.crossval import (OptimismResult, fold_churn_rates, fold_rate_spread, kfold_passes, nested_cv,
-                                optimism_of_picking_on_test, random_configs, simulate_test_picking,
-                                single_split_score, split_vs_kfold, spread_summary)
-from mlops_edu.features import split_xy
-from mlops_edu.train import TrainingError, split_dataset
-from mlops_edu.tune import DEFAULT_SPACE
-
 from _telco_sample import customers
+
+from mlops_edu.training import (
+    DEFAULT_SPACE,
+    OptimismResult,
+    TrainingError,
+    fold_churn_rates,
+    fold_rate_spread,
+    kfold_passes,
+    nested_cv,
+    optimism_of_picking_on_test,
+    random_configs,
+    simulate_test_picking,
+    single_split_score,
+    split_dataset,
+    split_vs_kfold,
+    split_xy,
+    spread_summary,
+)
 
 SMALL = {"n_estimators": 30, "num_leaves": 8}
 

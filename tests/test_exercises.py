@@ -5,10 +5,9 @@ import pkgutil
 
 import pytest
 
-import mlops_edu.exercises as exercises
-from mlops_edu.exercises import Exercise, NotAttempted, ____, contains_placeholder
-from mlops_edu.exercises import ch00
-from mlops_edu.runner import strip_solutions
+import mlops_edu.workbook.exercises as exercises
+from mlops_edu.workbook.exercises import Exercise, NotAttempted, ____, ch00, contains_placeholder
+from mlops_edu.workbook.notebooks import strip_solutions
 
 
 def _sum_checker(total):
@@ -75,7 +74,7 @@ def test_chapter_00_exercises():
 
 def _all_exercises():
     for info in pkgutil.iter_modules(exercises.__path__):
-        module = importlib.import_module(f"mlops_edu.exercises.{info.name}")
+        module = importlib.import_module(f"mlops_edu.workbook.exercises.{info.name}")
         for name, value in vars(module).items():
             if isinstance(value, Exercise):
                 yield pytest.param(value, id=f"{info.name}.{name}")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
-from mlops_edu.exercises import ____
-from mlops_edu.exercises.ch02 import q1, q2, q3
-from mlops_edu.features import OPTIONAL_SERVICES, split_xy
-
 from _telco_sample import customers
+
+from mlops_edu.data import OPTIONAL_SERVICES
+from mlops_edu.training import split_xy
+from mlops_edu.workbook.exercises import ____
+from mlops_edu.workbook.exercises.ch02 import q1, q2, q3
+
 
 def _status(exercise, namespace):
     """"correct" / "not attempted" (``status`` where the framework has it, else ``check``'s return value)."""

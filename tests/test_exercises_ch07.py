@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from hyperopt import hp
 
-from mlops_edu.exercises import ____
-from mlops_edu.exercises.ch07 import q1, q2, q3
+from mlops_edu.workbook.exercises import ____
+from mlops_edu.workbook.exercises.ch07 import q1, q2, q3
+
 
 def _status(exercise, namespace):
     """"correct" / "not attempted" (``status`` where the framework has it, else ``check``'s return value)."""

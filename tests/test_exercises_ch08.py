@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from _telco_sample import customers
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
-from mlops_edu.crossval import OptimismResult
-from mlops_edu.exercises import ____
-from mlops_edu.exercises.ch08 import q1, q2, q3
-from mlops_edu.features import split_xy
-from mlops_edu.train import make_model
+from mlops_edu.training import OptimismResult, make_model, split_xy
+from mlops_edu.workbook.exercises import ____
+from mlops_edu.workbook.exercises.ch08 import q1, q2, q3
 
-from _telco_sample import customers
 
 def _status(exercise, namespace):
     """"correct" / "not attempted" (``status`` where the framework has it, else ``check``'s return value)."""

@@ -1,15 +1,22 @@
-"""Unit tests of mlops_edu.features (chapter 02: feature engineering and preprocessing)."""
+"""Unit tests of mlops_edu.training.features (chapter 02: feature engineering and preprocessing)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-
-from mlops_edu.features import (ENGINEERED_COLUMNS, FEATURE_REASONS, OPTIONAL_SERVICES, FeatureError,
-                                add_features, build_preprocessor, feature_types, split_xy)
-
 from _telco_sample import customers, handmade_customers
+
+from mlops_edu.data import OPTIONAL_SERVICES
+from mlops_edu.training import (
+    ENGINEERED_COLUMNS,
+    FEATURE_REASONS,
+    FeatureError,
+    add_features,
+    build_preprocessor,
+    feature_types,
+    split_xy,
+)
 
 TELCO_21 = ["customerID", "gender", "SeniorCitizen", "Partner", "Dependents", "tenure", "PhoneService",
             "MultipleLines", "InternetService", "OnlineSecurity", "OnlineBackup", "DeviceProtection",

@@ -2,7 +2,15 @@
 
 import pytest
 
-from mlops_edu.guide import CHAPTERS, GLOSSARY, chapter_map, check_environment, glossary, mlflow_stores, read_pins
+from mlops_edu.workbook.guide import (
+    CHAPTERS,
+    GLOSSARY,
+    chapter_map,
+    check_environment,
+    glossary,
+    mlflow_stores,
+    read_pins,
+)
 
 
 def test_environment_matches_the_lock():

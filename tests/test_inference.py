@@ -1,4 +1,4 @@
-"""mlops_edu.inference: batch scoring with pandas and with Spark (spark_udf, env_manager="local")."""
+"""mlops_edu.deployment.inference: batch scoring with pandas and with Spark (spark_udf, env_manager="local")."""
 
 from __future__ import annotations
 
@@ -6,11 +6,9 @@ import time
 
 import numpy as np
 import pytest
-
-from mlops_edu import inference
-from mlops_edu import registry as reg
-
 from _lab_helpers import FEATURES, log_tiny, tiny_data, tiny_pipeline
+
+from mlops_edu.deployment import inference, registry
 
 NAME = "workbook.mlops.test_churn"
 SPARK_OK, SPARK_WHY = inference.spark_available()
@@ -25,8 +23,8 @@ def champion(tmp_path, monkeypatch):
     setup_chapter("99", seed=0)
     X, y = tiny_data(300, seed=0)
     info = log_tiny(X, y, run_name="champion")
-    reg.register(info, NAME, description="tiny logistic regression for the inference tests", alias=reg.CHAMPION)
-    return reg.model_uri(NAME, reg.CHAMPION), X, y
+    registry.register(info, NAME, description="tiny logistic regression for the inference tests", alias=registry.CHAMPION)
+    return registry.model_uri(NAME, registry.CHAMPION), X, y
 
 
 def test_score_pandas_keeps_inputs_and_adds_predictions(champion):

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlops_edu import lab
-from mlops_edu import registry as reg
+from mlops_edu import business, lab
+from mlops_edu.deployment import registry, validation
 
 CONFIGS = ({"num_leaves": 7, "n_estimators": 60}, {"num_leaves": 15, "n_estimators": 60})
 
@@ -71,22 +71,22 @@ def flow(tmp_path_factory):
         out: dict = {"ws": ws}
         lab.write_bronze(make_customers(900, seed=0), ws)
         out["prep1"] = prep1 = lab.prepare_tables(ws)
-        out["runs1"] = lab.train_candidates(ws, prep1, CONFIGS, seed=0)
+        out["runs1"] = lab.train_configs(ws, prep1, CONFIGS, seed=0)
         out["reg1"] = lab.register_best(ws, prep1)
         out["lineage1"] = lab.lineage_table(out["reg1"].version)
         X, y, sample = lab.holdout(prep1)
-        out["refused"] = reg.validate_challenger(X, y, sample, f1_threshold=0.8)
-        out["refusal"] = reg.promote(out["refused"])
-        out["report1"] = reg.validate_challenger(X, y, sample, f1_threshold=reg.break_even_f1())
-        out["promotion1"] = reg.promote(out["report1"])
+        out["refused"] = validation.validate_challenger(X, y, sample, f1_threshold=0.8)
+        out["refusal"] = validation.promote(out["refused"])
+        out["report1"] = validation.validate_challenger(X, y, sample, f1_threshold=business.break_even_f1())
+        out["promotion1"] = validation.promote(out["report1"])
         out["bronze2"] = lab.write_bronze(make_customers(400, seed=1), ws, mode="append")
         out["prep2"] = prep2 = lab.prepare_tables(ws)
-        out["runs2"] = lab.train_candidates(ws, prep2, [out["reg1"].config], seed=0, run_prefix="retrain")
+        out["runs2"] = lab.train_configs(ws, prep2, [out["reg1"].config], seed=0, run_prefix="retrain")
         out["reg2"] = lab.register_best(ws, prep2)
         X2, y2, sample2 = lab.holdout(prep2)
-        out["report2"] = reg.validate_challenger(X2, y2, sample2, f1_threshold=reg.break_even_f1())
-        out["promotion2"] = reg.promote(out["report2"])
-        out["aliases2"] = reg.aliases()
+        out["report2"] = validation.validate_challenger(X2, y2, sample2, f1_threshold=business.break_even_f1())
+        out["promotion2"] = validation.promote(out["report2"])
+        out["aliases2"] = registry.aliases()
         out["predictions"], out["scored"] = lab.batch_inference(ws, prep2)
         out["chain"] = lab.lineage_chain(prep2, out["predictions"])
         yield out
@@ -98,7 +98,7 @@ def test_step1_tables_and_history(flow):
     assert prep1.training.rows + prep1.inference.rows == prep1.bronze.rows == 900
     assert prep2.summary()["version"].tolist() == [1, 1, 1] and prep2.bronze.rows == 1300
     assert sum(prep1.split_rows.values()) == prep1.training.rows
-    from mlops_edu.lake import read_table
+    from mlops_edu.data import read_table
 
     training = read_table(prep1.training.path)
     inference = read_table(prep1.inference.path)
@@ -157,7 +157,7 @@ def test_step4_gate_refuses_then_business_threshold_promotes(flow):
 def test_step5_predictions_and_lineage_chain(flow):
     table, scored = flow["predictions"], flow["scored"]
     assert table.name == lab.PREDICTIONS and table.version == 0 and table.rows == flow["prep2"].inference.rows
-    from mlops_edu.lake import read_table
+    from mlops_edu.data import read_table
 
     stored = read_table(table.path)
     assert {"customerID", "predictions", "churn_probability", "model_version"} <= set(stored.columns)
@@ -176,8 +176,8 @@ def test_step5_predictions_and_lineage_chain(flow):
 def test_rollback_after_round_two(flow):
     if not flow["promotion2"].promoted:
         pytest.skip("round 2 kept the Champion: nothing to roll back in this flow (covered in test_registry)")
-    assert reg.rollback() == (2, 1)
-    assert reg.aliases() == {"Champion": 1}
+    assert registry.rollback() == (2, 1)
+    assert registry.aliases() == {"Champion": 1}
 
 
 def test_batch_inference_without_champion_is_a_clear_error(tmp_path, monkeypatch):
@@ -204,8 +204,7 @@ def _solution_namespace(exercise) -> dict:
 
 @pytest.mark.parametrize("name", ["q1", "q2", "q3", "q4"])
 def test_ch09_solutions_are_correct_and_placeholders_not_attempted(name, capsys):
-    from mlops_edu.exercises import NOT_ATTEMPTED, ____
-    from mlops_edu.exercises import ch09
+    from mlops_edu.workbook.exercises import NOT_ATTEMPTED, ____, ch09
 
     exercise = getattr(ch09, name)
     assert exercise.status(_solution_namespace(exercise)) == "correct"
@@ -230,7 +229,7 @@ def test_ch09_solutions_are_correct_and_placeholders_not_attempted(name, capsys)
     ("q4", {"champion_uri": "models:/workbook.mlops.mlops_churn@Challenger"}, "validation"),
 ])
 def test_ch09_wrong_answers_say_what_is_wrong(name, wrong, message):
-    from mlops_edu.exercises import ch09
+    from mlops_edu.workbook.exercises import ch09
 
     with pytest.raises(AssertionError, match=message):
         getattr(ch09, name).check(wrong)

@@ -1,4 +1,4 @@
-"""Tests for mlops_edu.lake: Delta round trips keep the canonical dtypes, time travel, history,
+"""Tests for mlops_edu.data.lake: Delta round trips keep the canonical dtypes, time travel, history,
 MLflow lineage source, keyed-hash pseudonymisation and the medallion flow."""
 
 from __future__ import annotations
@@ -7,9 +7,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlops_edu.data import CANONICAL_DTYPES, SchemaError, make_customers
-from mlops_edu.lake import (
-    dataset_source, medallion, pseudonymise, read_table, table_history, table_version, write_table,
+from mlops_edu.data import (
+    CANONICAL_DTYPES,
+    SchemaError,
+    dataset_source,
+    make_customers,
+    medallion,
+    pseudonymise,
+    read_table,
+    table_history,
+    table_version,
+    write_table,
 )
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from mlops_edu.config import HOME_ENV
-from mlops_edu.runner import CHAPTER_RE, find_chapters, run_chapters, write_student_edition
+from mlops_edu.workbook.config import HOME_ENV
+from mlops_edu.workbook.notebooks import CHAPTER_RE, write_student_edition
+from mlops_edu.workbook.runner import find_chapters, run_chapters
 
 WORKBOOK = Path(__file__).resolve().parents[1] / "workbook"
 CHAPTERS = find_chapters(WORKBOOK)

@@ -1,4 +1,4 @@
-"""mlops_edu.registry: registration, aliases, validation checks, champion vs challenger, promotion, rollback.
+"""mlops_edu.deployment.registry: registration, aliases, validation checks, champion vs challenger, promotion, rollback.
 
 Tiny sklearn models in an isolated MLflow store (MLOPS_EDU_HOME + setup_chapter("99")).
 """
@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from mlops_edu import registry as reg
-
 from _lab_helpers import FEATURES, log_tiny, tiny_data
+
+from mlops_edu import business
+from mlops_edu.deployment import registry, validation
 
 NAME = "workbook.mlops.test_churn"
 DESCRIPTION = "Logistic regression on score and plan, balanced classes"
@@ -37,31 +37,31 @@ def _register(data, run_name, **kwargs):
     signature = kwargs.pop("signature", True)
     info = log_tiny(X, y, run_name=run_name, shuffle_labels=shuffle, signature=signature)
     kwargs.setdefault("description", DESCRIPTION)
-    return reg.register(info, NAME, tags={"f1_score": 0.5}, **kwargs)
+    return registry.register(info, NAME, tags={"f1_score": 0.5}, **kwargs)
 
 
 def _install_weak_champion(data):
     """A useless earlier Champion (trained on shuffled labels), put in place by hand."""
     mv = _register(data, "weak", shuffle_labels=True, alias=None)
-    reg.set_alias(reg.CHAMPION, mv.version, NAME)
+    registry.set_alias(registry.CHAMPION, mv.version, NAME)
     return int(mv.version)
 
 
 def _validate(data, threshold=0.5):
     _, _, X_hold, y_hold = data
-    return reg.validate_challenger(X_hold, y_hold, X_hold.head(20), name=NAME, f1_threshold=threshold)
+    return validation.validate_challenger(X_hold, y_hold, X_hold.head(20), name=NAME, f1_threshold=threshold)
 
 
 def test_business_value_and_break_even_threshold():
-    assert reg.confusion_counts([1, 0, 1, 0], [1, 1, 0, 0]) == {"tp": 1, "fp": 1, "fn": 1, "tn": 1}
-    assert reg.business_value([1, 1, 0, 1, 0], [1, 0, 1, 1, 0]) == 2 * 1500 - 500 - 2000
-    assert reg.no_model_value([1, 0, 1]) == -4000.0
-    assert reg.break_even_f1() == 0.4
-    assert reg.break_even_f1(cost_churn=1000, cost_discount=500) == pytest.approx(2 / 3, abs=1e-6)
+    assert business.confusion_counts([1, 0, 1, 0], [1, 1, 0, 0]) == {"tp": 1, "fp": 1, "fn": 1, "tn": 1}
+    assert business.business_value([1, 1, 0, 1, 0], [1, 0, 1, 1, 0]) == 2 * 1500 - 500 - 2000
+    assert business.no_model_value([1, 0, 1]) == -4000.0
+    assert business.break_even_f1() == 0.4
+    assert business.break_even_f1(cost_churn=1000, cost_discount=500) == pytest.approx(2 / 3, abs=1e-6)
     with pytest.raises(ValueError, match="cost_discount"):
-        reg.break_even_f1(cost_churn=100, cost_discount=500)
+        business.break_even_f1(cost_churn=100, cost_discount=500)
     with pytest.raises(ValueError, match="0/1"):
-        reg.confusion_counts([0, 2], [0, 1])
+        business.confusion_counts([0, 2], [0, 1])
     # the promise behind the derived threshold: F1 >= 0.4 implies precision >= 0.25
     rng = np.random.default_rng(0)
     for _ in range(2000):
@@ -69,27 +69,27 @@ def test_business_value_and_break_even_threshold():
         if tp == 0:
             continue
         precision, recall = tp / (tp + fp), tp / (tp + fn)
-        if 2 * precision * recall / (precision + recall) >= reg.break_even_f1():
+        if 2 * precision * recall / (precision + recall) >= business.break_even_f1():
             assert precision >= 0.25
 
 
 def test_register_describes_tags_and_sets_challenger(store, data):
-    assert reg.aliases(NAME) == {}
-    assert reg.version_by_alias(reg.CHAMPION, NAME) is None
+    assert registry.aliases(NAME) == {}
+    assert registry.version_by_alias(registry.CHAMPION, NAME) is None
     mv = _register(data, "first", model_description="churn models of the tests")
     assert int(mv.version) == 1 and mv.description == DESCRIPTION
     assert mv.tags["f1_score"] == "0.5"
-    assert reg.aliases(NAME) == {"Challenger": 1}
-    assert reg.model_uri(NAME, "Challenger") == f"models:/{NAME}@Challenger"
+    assert registry.aliases(NAME) == {"Challenger": 1}
+    assert registry.model_uri(NAME, "Challenger") == f"models:/{NAME}@Challenger"
     import mlflow
 
-    loaded = mlflow.pyfunc.load_model(reg.model_uri(NAME, "Challenger"))
+    loaded = mlflow.pyfunc.load_model(registry.model_uri(NAME, "Challenger"))
     assert loaded.metadata.get_input_schema().input_names() == FEATURES
-    table = reg.versions_table(NAME, tags=["f1_score"])
+    table = registry.versions_table(NAME, tags=["f1_score"])
     assert table.to_dict("records") == [{"version": 1, "aliases": "Challenger", "description": DESCRIPTION,
                                          "f1_score": "0.5"}]
     with pytest.raises(ValueError, match="ModelInfo"):
-        reg.register("s3://somewhere/model", NAME)
+        registry.register("s3://somewhere/model", NAME)
 
 
 def test_lineage_names_run_and_delta_version(store, data):
@@ -102,11 +102,10 @@ def test_lineage_names_run_and_delta_version(store, data):
         mlflow.log_input(mlflow.data.from_pandas(X.assign(Churn=y), source=source, name="mlops_churn_training",
                                                  targets="Churn"), context="training")
         import mlflow.sklearn
-
         from _lab_helpers import tiny_pipeline
         info = mlflow.sklearn.log_model(tiny_pipeline(X, y), name="model", pip_requirements=["scikit-learn"])
-    mv = reg.register(info, NAME, description=DESCRIPTION)
-    lin = reg.lineage(mv.version, NAME)
+    mv = registry.register(info, NAME, description=DESCRIPTION)
+    lin = registry.lineage(mv.version, NAME)
     assert lin["run_name"] == "with-lineage" and lin["version"] == 1 and lin["aliases"] == ["Challenger"]
     assert lin["datasets"] == [{"name": "mlops_churn_training", "context": "training", "source_type": "delta_table",
                                 "table": "mlops_churn_training", "table_version": 3}]
@@ -118,17 +117,17 @@ def test_first_deploy_challenger_wins(store, data):
     report = _validate(data)
     assert report.champion_version is None and report.passed, report.reason()
     assert report.check("metric_f1_vs_champion_passed").detail.startswith("first deploy")
-    assert report.baseline_value == reg.no_model_value(data[3])
+    assert report.baseline_value == business.no_model_value(data[3])
     assert report.challenger_metrics["business_value"] > report.baseline_value
-    assert [c.name for c in report.checks] == list(reg.CHECKS)
-    tags = reg.version_by_alias(reg.CHALLENGER, NAME).tags
-    assert all(tags[c] == "True" for c in reg.CHECKS)
+    assert [c.name for c in report.checks] == list(validation.CHECKS)
+    tags = registry.version_by_alias(registry.CHALLENGER, NAME).tags
+    assert all(tags[c] == "True" for c in validation.CHECKS)
     assert tags["f1_threshold"] == "0.500" and float(tags["validation_f1"]) == round(report.challenger_metrics["f1"], 3)
     assert list(report.comparison().index) == ["Challenger (v1)", "no model (nobody gets a discount)"]
-    result = reg.promote(report)
+    result = validation.promote(report)
     assert result.promoted and result.new_champion == 1 and result.old_champion is None
     assert "first deploy" in result.reason
-    assert reg.aliases(NAME) == {"Champion": 1}
+    assert registry.aliases(NAME) == {"Champion": 1}
 
 
 def test_f1_gate_refuses_below_threshold(store, data):
@@ -136,23 +135,23 @@ def test_f1_gate_refuses_below_threshold(store, data):
     report = _validate(data, threshold=0.99)
     assert not report.passed and report.failed == ["metric_f1_passed"]
     assert "< threshold 0.990" in report.check("metric_f1_passed").detail
-    result = reg.promote(report)
+    result = validation.promote(report)
     assert not result.promoted and result.reason.startswith("refused: metric_f1_passed")
-    assert reg.aliases(NAME) == {"Challenger": 1}
-    assert reg.version_by_alias(reg.CHALLENGER, NAME).tags["metric_f1_passed"] == "False"
+    assert registry.aliases(NAME) == {"Challenger": 1}
+    assert registry.version_by_alias(registry.CHALLENGER, NAME).tags["metric_f1_passed"] == "False"
 
 
 def test_better_challenger_is_promoted_and_old_champion_archived(store, data):
     assert _install_weak_champion(data) == 1
-    assert reg.aliases(NAME) == {"Champion": 1}
+    assert registry.aliases(NAME) == {"Champion": 1}
     _register(data, "strong")
     report = _validate(data)
     assert report.champion_version == 1 and report.passed, report.reason()
     assert report.challenger_metrics["f1"] > report.champion_metrics["f1"]
     assert list(report.comparison().index) == ["Challenger (v2)", "Champion (v1)"]
-    result = reg.promote(report)
+    result = validation.promote(report)
     assert result.promoted and (result.new_champion, result.old_champion) == (2, 1)
-    assert reg.aliases(NAME) == {"Champion": 2}
+    assert registry.aliases(NAME) == {"Champion": 2}
     from mlflow import MlflowClient
 
     client = MlflowClient()
@@ -162,44 +161,44 @@ def test_better_challenger_is_promoted_and_old_champion_archived(store, data):
 
 def test_worse_challenger_is_refused_on_the_same_rows(store, data):
     _register(data, "strong")
-    reg.promote(_validate(data))
+    validation.promote(_validate(data))
     _register(data, "weak", shuffle_labels=True)
     report = _validate(data, threshold=0.0)
     assert not report.passed
     assert "metric_f1_vs_champion_passed" in report.failed and "business_value_passed" in report.failed
     assert "vs Champion v1" in report.check("metric_f1_vs_champion_passed").detail
-    result = reg.promote(report)
+    result = validation.promote(report)
     assert not result.promoted and result.new_champion == 1
-    assert reg.aliases(NAME) == {"Challenger": 2, "Champion": 1}
+    assert registry.aliases(NAME) == {"Challenger": 2, "Champion": 1}
 
 
 def test_invalid_challenger_without_description_or_signature_is_refused(store, data):
     _register(data, "strong")
-    reg.promote(_validate(data))
+    validation.promote(_validate(data))
     _register(data, "undocumented", description="tiny")
     report = _validate(data)
     assert report.failed == ["has_description"]
     assert "4 characters" in report.check("has_description").detail
-    assert not reg.promote(report).promoted
+    assert not validation.promote(report).promoted
     _register(data, "unsigned", signature=False)  # the new version takes over the Challenger alias
     report = _validate(data)
     assert report.challenger_version == 3
     assert "has_signature" in report.failed and "inference_passed" in report.failed
-    assert not reg.promote(report).promoted
-    assert reg.aliases(NAME) == {"Challenger": 3, "Champion": 1}
+    assert not validation.promote(report).promoted
+    assert registry.aliases(NAME) == {"Challenger": 3, "Champion": 1}
 
 
 def test_rollback_is_one_alias_move(store, data):
-    with pytest.raises(reg.RegistryError, match="nothing to roll back"):
-        reg.rollback(NAME)
+    with pytest.raises(registry.RegistryError, match="nothing to roll back"):
+        registry.rollback(NAME)
     _install_weak_champion(data)
-    with pytest.raises(reg.RegistryError, match="no previous champion"):
-        reg.rollback(NAME)
+    with pytest.raises(registry.RegistryError, match="no previous champion"):
+        registry.rollback(NAME)
     _register(data, "strong")
-    reg.promote(_validate(data))
-    assert reg.aliases(NAME) == {"Champion": 2}
-    assert reg.rollback(NAME) == (2, 1)
-    assert reg.aliases(NAME) == {"Champion": 1}
+    validation.promote(_validate(data))
+    assert registry.aliases(NAME) == {"Champion": 2}
+    assert registry.rollback(NAME) == (2, 1)
+    assert registry.aliases(NAME) == {"Champion": 1}
     from mlflow import MlflowClient
 
     client = MlflowClient()
@@ -208,10 +207,10 @@ def test_rollback_is_one_alias_move(store, data):
 
 
 def test_validate_needs_a_challenger_and_promote_a_current_one(store, data):
-    with pytest.raises(reg.RegistryError, match="Challenger"):
+    with pytest.raises(registry.RegistryError, match="Challenger"):
         _validate(data)
     _register(data, "v1")
     report = _validate(data)
     _register(data, "v2")  # Challenger moved on: the old report must not promote anything
-    with pytest.raises(reg.RegistryError, match="no longer version 1"):
-        reg.promote(report)
+    with pytest.raises(registry.RegistryError, match="no longer version 1"):
+        validation.promote(report)

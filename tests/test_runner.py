@@ -6,7 +6,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from mlops_edu.runner import find_chapters, main, normalise, student_edition
+from mlops_edu.workbook.notebooks import normalise, student_edition
+from mlops_edu.workbook.runner import find_chapters, main
 
 
 def _notebook(*sources, params=True):
@@ -91,7 +92,7 @@ def test_fail_fast_stops_and_quick_does_not_write_back(workbook, capsys):
 
 @pytest.mark.slow
 def test_student_edition_is_written_and_executes(workbook, tmp_path, capsys):
-    nbformat.write(_notebook("from mlops_edu.exercises import ____\nfrom mlops_edu.exercises.ch00 import q1",
+    nbformat.write(_notebook("from mlops_edu.workbook.exercises import ____\nfrom mlops_edu.workbook.exercises.ch00 import q1",
                              "### BEGIN SOLUTION\nchurn_rate = 3 / 12\n### END SOLUTION", "q1.check()"),
                    workbook / "04_exercise.ipynb")
     assert main(["--only", "04", "--student", str(tmp_path / "student")]) == 0

@@ -1,16 +1,21 @@
-"""Unit tests of mlops_edu.train (chapter 02: candidates, metrics, MLflow logging)."""
+"""Unit tests of mlops_edu.training (chapter 02: candidates, metrics, MLflow logging)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-
-from mlops_edu.features import split_xy
-from mlops_edu.train import (MODEL_KINDS, TrainingError, classification_metrics, log_model, make_model,
-                             pip_requirements)
-
 from _telco_sample import customers
+
+from mlops_edu.training import (
+    MODEL_KINDS,
+    TrainingError,
+    classification_metrics,
+    log_model,
+    make_model,
+    pip_requirements,
+    split_xy,
+)
 
 
 @pytest.fixture(scope="module")
@@ -111,10 +116,24 @@ def test_log_model_round_trip(xy, tmp_path, monkeypatch):
 from sklearn.base import clone  # noqa: E402
 from sklearn.model_selection import StratifiedKFold, cross_val_score  # noqa: E402
 
-from mlops_edu.train import (CandidateRun, GateDecision, KFoldObjective, best_candidate, best_capacity,  # noqa: E402
-                             best_threshold, capacity_curve, churn_drivers, comparison_table, deploy_gate,
-                             fold_matrices, kfold_f1, log_candidate, make_folds, split_dataset,
-                             train_candidates)
+from mlops_edu.training import (  # noqa: E402
+    CandidateRun,
+    GateDecision,
+    KFoldObjective,
+    best_candidate,
+    best_capacity,
+    best_threshold,
+    capacity_curve,
+    churn_drivers,
+    comparison_table,
+    deploy_gate,
+    fold_matrices,
+    kfold_f1,
+    log_candidate,
+    make_folds,
+    split_dataset,
+    train_candidates,
+)
 
 
 @pytest.fixture(scope="module")

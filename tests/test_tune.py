@@ -1,4 +1,4 @@
-"""Unit tests of mlops_edu.tune (chapter 07: grid, random, TPE and genetic search)."""
+"""Unit tests of mlops_edu.training.tune (chapter 07: grid, random, TPE and genetic search)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,26 @@ import math
 import numpy as np
 import pytest
 
-from mlops_edu.tune import (DEFAULT_SPACE, METHODS, Param, SearchResult, Trial, TuningError, convergence_frame,
-                            genetic_search, grid_cost_table, grid_points, grid_search, lecture_grid_loop,
-                            log_search, random_search, run_searches, search_profile, search_table, tpe_search)
+from mlops_edu.training import (
+    DEFAULT_SPACE,
+    METHODS,
+    Param,
+    SearchResult,
+    Trial,
+    TuningError,
+    convergence_frame,
+    genetic_search,
+    grid_cost_table,
+    grid_points,
+    grid_search,
+    lecture_grid_loop,
+    log_search,
+    random_search,
+    run_searches,
+    search_profile,
+    search_table,
+    tpe_search,
+)
 
 # A smooth objective whose optimum lies between the grid points (a = 30, b = 0.05, c = 0.6, d = 10).
 SPACE = (Param("a", 1, 100, log=True, grid=(2, 50)), Param("b", 0.001, 1.0, log=True, grid=(0.01, 0.5)),
@@ -153,8 +170,7 @@ def test_log_search_nested_runs(tmp_path, monkeypatch):
 def test_tuning_a_real_objective_end_to_end():
     from _telco_sample import customers
 
-    from mlops_edu.features import split_xy
-    from mlops_edu.train import KFoldObjective
+    from mlops_edu.training import KFoldObjective, split_xy
 
     X, y = split_xy(customers(500, seed=3))
     objective = KFoldObjective(X, y, "lightgbm", k=3, seed=0, base_params={"n_estimators": 20})

@@ -1,0 +1,6 @@
+"""Deployment (lecture 5.2, 6, 10): the model registry, the Challenger's validation and promotion, batch inference.
+"""
+
+from mlops_edu.deployment.inference import (PREDICTION_COLUMN, PROBABILITY_COLUMN, ENGINES, InferenceError, input_columns, score_pandas, spark_available, spark_session, score_spark, batch_score)
+from mlops_edu.deployment.registry import (MODEL_NAME, CHAMPION, CHALLENGER, ARCHIVED_TAG, PREVIOUS_CHAMPION_TAG, RegistryError, model_uri, register, set_alias, version_by_alias, aliases, versions_table, lineage, rollback)
+from mlops_edu.deployment.validation import (MIN_DESCRIPTION, CHECKS, Check, ValidationReport, evaluate_version, validate_challenger, Promotion, promote)

@@ -34,7 +34,7 @@ PROBABILITY_COLUMN = "churn_probability"
 """Column with the predicted probability of churn."""
 ENGINES = ("pandas", "spark")
 _ROW = "__row_id__"
-_LOG4J2 = """# written by mlops_edu.inference.spark_session: Spark logs errors only
+_LOG4J2 = """# written by mlops_edu.deployment.inference.spark_session: Spark logs errors only
 rootLogger.level = error
 rootLogger.appenderRef.stderr.ref = console
 appender.console.type = Console
@@ -150,7 +150,7 @@ def spark_session(app_name: str = "mlops-edu-lab", cores: int = 1, log_file: str
 def _spark_log_file() -> Path:
     """``<workspace>/logs/spark.log`` of the current chapter, else a file in the temp folder."""
     try:
-        from mlops_edu.config import current_workspace
+        from mlops_edu.workbook.config import current_workspace
 
         return current_workspace().logs / "spark.log"
     except RuntimeError:

@@ -34,13 +34,6 @@ CHAMPION = "Champion"
 CHALLENGER = "Challenger"
 """Alias of the newly registered candidate waiting for validation."""
 
-MIN_DESCRIPTION = 20
-"""A model-version description shorter than this many characters fails ``has_description``."""
-
-CHECKS = ("has_description", "has_signature", "inference_passed", "metric_f1_passed",
-          "metric_f1_vs_champion_passed", "business_value_passed")
-"""Names of the validation checks, in the order they run; each becomes a model-version tag."""
-
 ARCHIVED_TAG = "archived"
 PREVIOUS_CHAMPION_TAG = "previous_champion"
 

@@ -14,7 +14,6 @@ from mlops_edu.deployment.registry import (
     ARCHIVED_TAG,
     CHALLENGER,
     CHAMPION,
-    MIN_DESCRIPTION,
     MODEL_NAME,
     PREVIOUS_CHAMPION_TAG,
     RegistryError,
@@ -22,6 +21,14 @@ from mlops_edu.deployment.registry import (
     model_uri,
     version_by_alias,
 )
+
+MIN_DESCRIPTION = 20
+"""A model-version description shorter than this many characters fails ``has_description``."""
+
+CHECKS = ("has_description", "has_signature", "inference_passed", "metric_f1_passed",
+          "metric_f1_vs_champion_passed", "business_value_passed")
+"""Names of the validation checks, in the order they run; each becomes a model-version tag."""
+
 
 # --------------------------------------------------------------------------------------------------
 # Validation: checks, champion vs challenger (section 10, step 4)
@@ -102,12 +109,12 @@ class ValidationReport:
 def evaluate_version(model: Any, X: pd.DataFrame, y: Iterable[int]) -> dict[str, float]:
     """Score ``X`` with a model (URI or loaded PyFuncModel); return held-out metrics and the dollar value.
 
-    Metrics: accuracy, precision, recall, f1, roc_auc (from :func:`mlops_edu.train.classification_metrics`
+    Metrics: accuracy, precision, recall, f1, roc_auc (from :func:`mlops_edu.training.classification_metrics`
     on the churn probability), the confusion counts tp/fp/fn/tn and ``business_value`` of the 0/1
     predictions. All plain floats.
     """
-    from mlops_edu.inference import score_pandas
-    from mlops_edu.train import classification_metrics
+    from mlops_edu.deployment.inference import score_pandas
+    from mlops_edu.training.metrics import classification_metrics
 
     y_arr = np.asarray(y).astype(int)
     scored = score_pandas(model, X)
@@ -203,7 +210,7 @@ def validate_challenger(X_holdout: pd.DataFrame, y_holdout: Iterable[int], X_sam
         sig_detail = f"signature with {len(signature.inputs.input_names())} input columns"
     checks.append(Check("has_signature", signature is not None, sig_detail))
 
-    from mlops_edu.inference import score_pandas
+    from mlops_edu.deployment.inference import score_pandas
 
     try:
         if loaded is None:

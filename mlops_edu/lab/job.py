@@ -37,7 +37,9 @@ def load_customers(data: str | Path | None, *, n: int = 7043, seed: int = 4) -> 
 
     Raises :class:`mlops_edu.data.SchemaError` naming the missing or malformed columns.
     """
-    from mlops_edu.data import TELCO_COLUMNS, SchemaError, load_telco_csv, make_customers, validate_customers
+    from mlops_edu.data.generator import make_customers
+    from mlops_edu.data.schema import TELCO_COLUMNS, SchemaError
+    from mlops_edu.data.validation import load_telco_csv, validate_customers
 
     if data is None:
         return make_customers(n, seed=seed)
@@ -69,7 +71,7 @@ def run_lab(data: str | Path | None, workspace: str | Path, *, f1_threshold: str
     ``{"rows_read", "data", "tables", "test_metrics", "registered_model", "validation", "promoted",
     "reason", "aliases", "predictions", "engine"}``.
     """
-    from mlops_edu.inference import ENGINES
+    from mlops_edu.deployment.inference import ENGINES
 
     if engine not in ENGINES:
         raise LabError(f"--engine must be one of {list(ENGINES)}, got {engine!r}")
@@ -105,7 +107,7 @@ def run_lab(data: str | Path | None, workspace: str | Path, *, f1_threshold: str
     if registry.version_by_alias(registry.CHAMPION) is not None:
         spark = None
         if engine == "spark":
-            from mlops_edu.inference import spark_session
+            from mlops_edu.deployment.inference import spark_session
 
             spark = spark_session(log_file=ws.logs / "spark.log")
         try:

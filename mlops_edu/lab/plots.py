@@ -43,7 +43,7 @@ def plot_roc_and_confusion(y_true: Sequence[int], proba: Sequence[float], thresh
     """ROC curve (with its AUC) and the confusion matrix at ``threshold``, side by side."""
     import matplotlib.pyplot as plt
 
-    from mlops_edu.plots import draw_confusion, draw_roc
+    from mlops_edu.training.plots import draw_confusion, draw_roc
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(10.0, 4.2))
     draw_roc(left, {"LightGBM": (np.asarray(y_true).astype(int), np.asarray(proba, dtype=float))})
@@ -58,12 +58,12 @@ def plot_roc_and_confusion(y_true: Sequence[int], proba: Sequence[float], thresh
 def plot_business_value(report: Any, title: str | None = None) -> Figure:
     """Dollar value on the held-out rows: Challenger vs Champion (or vs doing nothing on a first deploy).
 
-    ``report`` is a :class:`mlops_edu.registry.ValidationReport`.
+    ``report`` is a :class:`mlops_edu.deployment.registry.ValidationReport`.
     """
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter
 
-    from mlops_edu.registry import usd
+    from mlops_edu.business import usd
 
     labels = [f"Challenger\nv{report.challenger_version}"]
     values = [float(report.challenger_metrics["business_value"])]

@@ -18,7 +18,7 @@ from mlops_edu.workbook.config import ChapterWorkspace
 
 def holdout(prepared: LabTables, sample_rows: int = 200) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
     """``(X_test, y_test, inference_sample)``: the held-out rows both models are judged on, and rows to score."""
-    from mlops_edu.lake import read_table
+    from mlops_edu.data.lake import read_table
 
     training = read_table(prepared.training.path, prepared.training.version)
     X_test, y_test = split_frame(training, "test")
@@ -36,14 +36,14 @@ def batch_inference(ws: ChapterWorkspace, prepared: LabTables, *, engine: str = 
 
     The predictions table holds the inference table's columns plus ``predictions`` (1 = churn),
     ``churn_probability`` and ``model_version`` (which Champion scored it). ``engine`` is ``"pandas"``
-    or ``"spark"`` (:mod:`mlops_edu.inference`).
+    or ``"spark"`` (:mod:`mlops_edu.deployment.inference`).
 
     Returns
     -------
     ``(TableRef, predictions frame)``.
     """
-    from mlops_edu.inference import batch_score
-    from mlops_edu.lake import read_table, write_table
+    from mlops_edu.data.lake import read_table, write_table
+    from mlops_edu.deployment.inference import batch_score
 
     champion = registry.version_by_alias(registry.CHAMPION, name)
     if champion is None:

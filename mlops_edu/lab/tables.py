@@ -31,7 +31,7 @@ CONFIGS: tuple[dict[str, Any], ...] = (
     {"num_leaves": 15, "learning_rate": 0.05, "n_estimators": 200, "min_child_samples": 20},
     {"num_leaves": 31, "learning_rate": 0.1, "n_estimators": 100, "min_child_samples": 20},
 )
-"""The LightGBM configurations step 2 tries (on top of ``mlops_edu.train.DEFAULT_PARAMS``)."""
+"""The LightGBM configurations step 2 tries (on top of ``mlops_edu.training.DEFAULT_PARAMS``)."""
 
 DROP_FROM_FEATURES = ("split",)
 
@@ -75,11 +75,11 @@ class LabTables:
 
 def write_bronze(raw: pd.DataFrame, ws: ChapterWorkspace, mode: str = "overwrite") -> TableRef:
     """Land the raw customers, as received, in the bronze Delta table (``mode`` overwrite or append)."""
-    from mlops_edu.lake import write_table
+    from mlops_edu.data.lake import write_table
 
     path = ws.table(BRONZE)
     version = write_table(raw, path, mode=mode)
-    from mlops_edu.lake import read_table
+    from mlops_edu.data.lake import read_table
 
     return TableRef(BRONZE, path, version, len(read_table(path, version)) if mode == "append" else len(raw))
 
@@ -110,7 +110,7 @@ def clean(df: pd.DataFrame) -> pd.DataFrame:
     A blank ``TotalCharges`` belongs to a customer with tenure 0 who has not been billed yet: it becomes
     0.0. Raises :class:`mlops_edu.data.SchemaError` naming the columns that do not fit.
     """
-    from mlops_edu.data import validate_customers
+    from mlops_edu.data.validation import validate_customers
 
     out = df.drop_duplicates("customerID", keep="last").reset_index(drop=True)
     validate_customers(out, require_label=True)
@@ -161,8 +161,8 @@ def prepare_tables(ws: ChapterWorkspace, bronze_version: int | None = None) -> L
     -------
     :class:`LabTables` with the versions and sizes written.
     """
-    from mlops_edu.features import add_features
-    from mlops_edu.lake import read_table, table_version, write_table
+    from mlops_edu.data.lake import read_table, table_version, write_table
+    from mlops_edu.training.features import add_features
 
     bronze_path = ws.table(BRONZE)
     version = table_version(bronze_path) if bronze_version is None else int(bronze_version)
@@ -185,14 +185,14 @@ def prepare_tables(ws: ChapterWorkspace, bronze_version: int | None = None) -> L
 
 def history(table: TableRef) -> pd.DataFrame:
     """The Delta history of a lab table without timestamps (version, operation, mode, rows added)."""
-    from mlops_edu.lake import table_history
+    from mlops_edu.data.lake import table_history
 
     return table_history(table.path).drop(columns=["timestamp"])
 
 
 def split_frame(training: pd.DataFrame, split: str) -> tuple[pd.DataFrame, pd.Series]:
     """``(X, y)`` of one split of the training table (features only: no id, label, split, teaching columns)."""
-    from mlops_edu.features import split_xy
+    from mlops_edu.training.features import split_xy
 
     part = training[training["split"] == split].drop(columns=list(DROP_FROM_FEATURES))
     if part.empty:

@@ -29,7 +29,7 @@ def train_configs(ws: ChapterWorkspace, prepared: LabTables, configs: Sequence[M
     dataset lineage (``mlflow.log_input`` of the Delta table and its version, *before* training), the
     LightGBM params and feature importance (``mlflow.lightgbm.autolog``, quiet, models logged by hand),
     validation and test metrics (``val_f1``, ``test_f1``, ...), the ROC
-    curve and confusion matrix on the validation rows, and the model (``mlops_edu.train.log_model``:
+    curve and confusion matrix on the validation rows, and the model (``mlops_edu.training.log_model``:
     signature, input example, pinned requirements).
 
     Returns
@@ -40,9 +40,11 @@ def train_configs(ws: ChapterWorkspace, prepared: LabTables, configs: Sequence[M
     import mlflow
     import mlflow.lightgbm
 
-    from mlops_edu import lab_plots
-    from mlops_edu.lake import dataset_source, read_table
-    from mlops_edu.train import classification_metrics, log_model, make_model
+    from mlops_edu.lab import plots as lab_plots
+    from mlops_edu.data.lake import dataset_source, read_table
+    from mlops_edu.training.metrics import classification_metrics
+    from mlops_edu.training.models import make_model
+    from mlops_edu.training.tracking import log_model
 
     use_experiment(EXPERIMENT, ws)
     table = prepared.training
@@ -70,7 +72,7 @@ def train_configs(ws: ChapterWorkspace, prepared: LabTables, configs: Sequence[M
                 test = classification_metrics(y_test, model.predict_proba(X_test)[:, 1])
                 mlflow.log_metrics({**{f"val_{k}": v for k, v in val.items()},
                                     **{f"test_{k}": v for k, v in test.items()}})
-                fig = lab_plots.roc_and_confusion(y_val.to_numpy(), val_proba, title=f"{run_name} (validation)")
+                fig = lab_plots.plot_roc_and_confusion(y_val.to_numpy(), val_proba, title=f"{run_name} (validation)")
                 mlflow.log_figure(fig, "figures/roc_and_confusion.png")
                 plt.close(fig)
                 log_model(model, X_train, name="model")

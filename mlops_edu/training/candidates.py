@@ -51,7 +51,7 @@ def split_dataset(df: pd.DataFrame, *, val_size: float = 0.2, test_size: float =
 
     Parameters
     ----------
-    df: customers with the Telco columns and ``Churn`` (see :func:`~mlops_edu.features.split_xy`).
+    df: customers with the Telco columns and ``Churn`` (see :func:`~mlops_edu.training.features.split_xy`).
     val_size, test_size: shares of all rows for validation and test (the rest trains).
     seed: ``random_state`` of both cuts.
     stratify: keep the churn rate of every part equal to the overall rate.

@@ -1,7 +1,7 @@
 """Cross-validation (lecture 9.2): k-fold passes, spread, stratification, the test set, nested CV.
 
 Chapter 08 asks five questions; each has one function here, all built on the shared objective
-:class:`mlops_edu.train.KFoldObjective` ("train a churn model and score it by k-fold F1"):
+:class:`mlops_edu.training.KFoldObjective` ("train a churn model and score it by k-fold F1"):
 
 * :func:`kfold_passes` - which folds train and which one validates in each of the K passes;
 * :func:`split_vs_kfold` - how much one train/validation split's score moves with its seed, compared
@@ -115,7 +115,7 @@ class OptimismResult:
 
 
 def random_configs(space: Sequence[Any], n: int, seed: int = 0) -> list[dict[str, Any]]:
-    """``n`` configurations drawn from a :class:`mlops_edu.tune.Param` space (seeded)."""
+    """``n`` configurations drawn from a :class:`mlops_edu.training.tune.Param` space (seeded)."""
     rng = np.random.default_rng(seed)
     return [{p.name: p.sample(rng) for p in space} for _ in range(n)]
 

@@ -11,11 +11,11 @@ The lecture's training pipeline turns the raw customer table into model inputs i
    (a new payment method next year) are encoded as all-zeros instead of crashing inference.
 
 Both are scikit-learn transformers (:class:`FeatureAdder`, the ``ColumnTransformer``) so that the model
-pipeline built by :func:`mlops_edu.train.make_model` accepts the raw 21 Telco columns at inference.
+pipeline built by :func:`mlops_edu.training.make_model` accepts the raw 21 Telco columns at inference.
 
 Example
 -------
->>> from mlops_edu.features import add_features, split_xy, build_preprocessor
+>>> from mlops_edu.training.features import add_features, split_xy, build_preprocessor
 >>> X, y = split_xy(add_features(customers))          # doctest: +SKIP
 >>> build_preprocessor(X).fit_transform(X).shape      # doctest: +SKIP
 (7043, 48)

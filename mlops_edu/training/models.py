@@ -74,8 +74,8 @@ def make_model(kind: str, params: Mapping[str, Any] | None = None, seed: int = 0
                X: pd.DataFrame | None = None, *, engineer: bool = True) -> Pipeline:
     """A candidate model of the training pipeline (lecture 5.1) as one scikit-learn ``Pipeline``.
 
-    Steps: ``"features"`` (:class:`~mlops_edu.features.FeatureAdder`, only when ``engineer``),
-    ``"preprocess"`` (:func:`~mlops_edu.features.build_preprocessor`), ``"model"`` (the classifier).
+    Steps: ``"features"`` (:class:`~mlops_edu.training.features.FeatureAdder`, only when ``engineer``),
+    ``"preprocess"`` (:func:`~mlops_edu.training.features.build_preprocessor`), ``"model"`` (the classifier).
 
     Parameters
     ----------
@@ -83,7 +83,7 @@ def make_model(kind: str, params: Mapping[str, Any] | None = None, seed: int = 0
     params: hyperparameters that override :data:`DEFAULT_PARAMS` (e.g. ``{"num_leaves": 31}``).
     seed: the classifier's ``random_state``.
     X: training inputs; their columns decide the preprocessing branches. ``None``: the 21 Telco columns.
-    engineer: add the engineered features of :func:`~mlops_edu.features.add_features` inside the pipeline.
+    engineer: add the engineered features of :func:`~mlops_edu.training.features.add_features` inside the pipeline.
 
     Returns
     -------

@@ -1,7 +1,7 @@
 """Figures of the training, tuning and cross-validation chapters (02, 07, 08).
 
 Every function returns a matplotlib ``Figure`` (so it can also be logged with ``mlflow.log_figure``);
-in a notebook, assigning it (``fig = plots.roc_curves(...)``) shows it once. Colours are fixed per
+in a notebook, assigning it (``fig = plots.plot_roc_curves(...)``) shows it once. Colours are fixed per
 candidate / method so the same model looks the same in every figure.
 """
 
@@ -71,7 +71,7 @@ def draw_roc(ax: Any, curves: Mapping[str, tuple[Sequence[int], Sequence[float]]
     ax.set_aspect("equal")
 
 
-def confusion_matrix(y_true: Sequence[int], proba: Sequence[float], threshold: float = 0.5,
+def plot_confusion_matrix(y_true: Sequence[int], proba: Sequence[float], threshold: float = 0.5,
                      title: str = "Confusion matrix (validation)") -> Figure:
     """Counts of stay/churn predicted vs actual, with what each cell means for a retention team."""
     fig, ax = plt.subplots(figsize=(5.2, 4.2))
@@ -81,7 +81,7 @@ def confusion_matrix(y_true: Sequence[int], proba: Sequence[float], threshold: f
     return fig
 
 
-def roc_curves(curves: Mapping[str, tuple[Sequence[int], Sequence[float]]],
+def plot_roc_curves(curves: Mapping[str, tuple[Sequence[int], Sequence[float]]],
                title: str = "ROC curves of the candidates (validation)") -> Figure:
     """ROC curve per candidate: ``{"LightGBM": (y_true, proba), ...}``; AUC in the legend."""
     fig, ax = plt.subplots(figsize=(5.5, 4.5))
@@ -91,7 +91,7 @@ def roc_curves(curves: Mapping[str, tuple[Sequence[int], Sequence[float]]],
     return fig
 
 
-def churn_drivers(drivers: pd.DataFrame, title: str = "Which factors drive churn?") -> Figure:
+def plot_churn_drivers(drivers: pd.DataFrame, title: str = "Which factors drive churn?") -> Figure:
     """Horizontal bars of permutation importance with the plain-words reading next to each bar."""
     frame = drivers.iloc[::-1]
     fig, ax = plt.subplots(figsize=(9.0, 0.55 * len(frame) + 1.3))
@@ -107,7 +107,7 @@ def churn_drivers(drivers: pd.DataFrame, title: str = "Which factors drive churn
     return fig
 
 
-def capacity_curve(curve: pd.DataFrame, metric: str = "F1", title: str | None = None) -> Figure:
+def plot_capacity_curve(curve: pd.DataFrame, metric: str = "F1", title: str | None = None) -> Figure:
     """Training vs validation score as capacity grows, log-x when the values span orders of magnitude."""
     param = curve.columns[0]
     x = curve[param].to_numpy()
@@ -138,7 +138,7 @@ def capacity_curve(curve: pd.DataFrame, metric: str = "F1", title: str | None = 
 # Chapter 07: hyperparameter tuning
 # --------------------------------------------------------------------------------------------------
 
-def convergence(frame: pd.DataFrame, target: float | None = None, tol: float = 0.005,
+def plot_convergence(frame: pd.DataFrame, target: float | None = None, tol: float = 0.005,
                 title: str = "Best-so-far CV F1 at the same budget") -> Figure:
     """Best-so-far score vs evaluation number, one line per method (``tune.convergence_frame``)."""
     fig, ax = plt.subplots(figsize=(7.0, 4.2))
@@ -160,9 +160,9 @@ def convergence(frame: pd.DataFrame, target: float | None = None, tol: float = 0
     return fig
 
 
-def trials_scatter(results: Mapping[str, Any], title: str = "Every trial's CV F1, in order") -> Figure:
+def plot_trials_scatter(results: Mapping[str, Any], title: str = "Every trial's CV F1, in order") -> Figure:
     """Score of every trial per method (dots) - where each method spends its budget."""
-    from mlops_edu.tune import METHOD_LABELS
+    from mlops_edu.training.search_space import METHOD_LABELS
 
     fig, ax = plt.subplots(figsize=(7.0, 3.8))
     offsets = np.linspace(-0.24, 0.24, len(results))
@@ -178,7 +178,7 @@ def trials_scatter(results: Mapping[str, Any], title: str = "Every trial's CV F1
     return fig
 
 
-def grid_cost(table: pd.DataFrame, title: str = "Grid search cost explodes") -> Figure:
+def plot_grid_cost(table: pd.DataFrame, title: str = "Grid search cost explodes") -> Figure:
     """Model fits (log scale) vs number of parameters, one line per number of values per parameter."""
     fig, ax = plt.subplots(figsize=(6.5, 4.0))
     for i, col in enumerate(table.columns):
@@ -197,7 +197,7 @@ def grid_cost(table: pd.DataFrame, title: str = "Grid search cost explodes") -> 
 # Chapter 08: cross-validation
 # --------------------------------------------------------------------------------------------------
 
-def kfold_passes(k: int = 3, title: str | None = None) -> Figure:
+def plot_kfold_passes(k: int = 3, title: str | None = None) -> Figure:
     """The lecture's picture: in pass i, fold i validates and the other k-1 folds train."""
     fig, ax = plt.subplots(figsize=(7.0, 0.75 * k + 1.3))
     for p in range(k):
@@ -222,7 +222,7 @@ def kfold_passes(k: int = 3, title: str | None = None) -> Figure:
     return fig
 
 
-def split_vs_kfold(spread: pd.DataFrame, k: int = 5,
+def plot_split_vs_kfold(spread: pd.DataFrame, k: int = 5,
                    title: str = "One split is a lottery; k-fold averages it out") -> Figure:
     """Scores of a single split vs k-fold mean over many seeds (dots) with their mean +- std."""
     fig, ax = plt.subplots(figsize=(6.5, 4.0))
@@ -243,7 +243,7 @@ def split_vs_kfold(spread: pd.DataFrame, k: int = 5,
     return fig
 
 
-def fold_churn_rates(rates: pd.DataFrame, overall: float,
+def plot_fold_churn_rates(rates: pd.DataFrame, overall: float,
                      title: str = "Churn rate of each validation fold") -> Figure:
     """Churn rate per fold for plain vs stratified KFold (``crossval.fold_churn_rates``)."""
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
@@ -261,7 +261,7 @@ def fold_churn_rates(rates: pd.DataFrame, overall: float,
     return fig
 
 
-def optimism(simulated: pd.DataFrame, title: str = "Picking on the test set flatters the test score") -> Figure:
+def plot_optimism(simulated: pd.DataFrame, title: str = "Picking on the test set flatters the test score") -> Figure:
     """Histogram of reported-minus-true F1 over many test sets (``crossval.simulate_test_picking``)."""
     fig, ax = plt.subplots(figsize=(7.0, 4.0))
     low = float(simulated.to_numpy().min())

@@ -1,6 +1,6 @@
 """Hyperparameter tuning (lecture 9.1): grid, random, Bayesian (hyperopt TPE) and genetic search.
 
-Every search maximises the same objective, :class:`mlops_edu.train.KFoldObjective` ("train a churn
+Every search maximises the same objective, :class:`mlops_edu.training.KFoldObjective` ("train a churn
 model and score it by k-fold F1"), over the same :class:`SearchSpace`, at the same evaluation budget,
 and returns a :class:`SearchResult` (every trial in order) so the methods can be compared by
 best-so-far curves and by *evaluations needed to reach a target score*.

@@ -1,6 +1,6 @@
 """Exercises in the learntools style: ``q1.check()``, ``q1.hint()``, ``q1.solution()``.
 
-Each chapter has a module ``mlops_edu.exercises.chNN`` that defines ``q1``, ``q2``, ... as
+Each chapter has a module ``mlops_edu.workbook.exercises.chNN`` that defines ``q1``, ``q2``, ... as
 :class:`Exercise` objects. In the notebook the student's code sits between ``### BEGIN SOLUTION`` and
 ``### END SOLUTION``; the student edition replaces it by ``name = ____``. ``check()`` reads the named
 variables from the notebook and

@@ -14,7 +14,7 @@ from mlops_edu.workbook.exercises import Exercise
 def _q1_checker(manual_scores: Any, X_small: pd.DataFrame, y_small: pd.Series, folds: Any) -> str:
     from sklearn.model_selection import cross_val_score
 
-    from mlops_edu.train import make_model
+    from mlops_edu.training.models import make_model
 
     scores = np.asarray(manual_scores, dtype=float)
     k = folds.get_n_splits()
