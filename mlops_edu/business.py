@@ -1,21 +1,45 @@
-"""The churn business case: what a retention offer is worth, in dollars (lecture 4, section 10 step 4).
+"""The churn business case in dollars: one accounting for the whole workbook (lecture 4, section 10 step 4).
 
-Chapters 01, 02, 03 and 09 share this accounting.
+A customer who churns costs the company ``COST_CHURN`` = $2,000; a retention offer (the lab's discount)
+costs ``COST_DISCOUNT`` = $500 and keeps a churner who gets it. Every value here is counted **relative to
+doing nothing** (no offers), so the accounting has one zero:
+
+============  ==================================  ===========
+prediction    the customer ...                    value
+============  ==================================  ===========
+offer (TP)    would have churned, stays           +1,500 (2,000 saved - 500 spent)
+offer (FP)    would have stayed anyway            -500 (the discount is given away)
+no offer (FN) churns, as without a model          0
+no offer (TN) stays, as without a model           0
+============  ==================================  ===========
+
+So "no offers" is worth exactly $0, a perfect model is worth ``1,500 x churners``, value is linear in the
+counts, and an offer pays off on average when at least ``500 / 2,000`` = 25 % of the customers who get
+one would have churned (the break-even precision). Chapters 01, 02, 03 and 09 share this module.
+
+A sign error in such a formula is easy to make and easy to catch: the property "a model that flags nobody
+is worth exactly $0" fails at once for a formula that also counts the missed churners (chapter 09 shows
+this on the public Databricks reference lab, whose step 04 adds ``fn * cost_false_negative`` as a gain).
 """
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any
 
 import numpy as np
+
+from mlops_edu.training.metrics import confusion_counts
 
 COST_CHURN = 2000.0
 """Dollars lost when a customer churns (the lab's business case)."""
 COST_DISCOUNT = 500.0
-"""Dollars a retention discount costs (the lab's business case)."""
+"""Dollars a retention offer costs (the lab's business case)."""
+TRIVIAL_POLICIES = ("no offers", "offers for everyone")
+"""The two policies that need no model: every decision is compared with the better of them."""
+
 
 def usd(value: float) -> str:
-    """Dollars for people: ``-682000`` -> ``'-$682,000'``.
+    """Dollars for people.
 
     >>> usd(-682000.0)
     '-$682,000'
@@ -23,68 +47,122 @@ def usd(value: float) -> str:
     return f"{'-' if value < 0 else ''}${abs(value):,.0f}"
 
 
-# --------------------------------------------------------------------------------------------------
-# Business case (section 10, step 4)
-# --------------------------------------------------------------------------------------------------
+def _check_costs(cost_churn: float, cost_discount: float) -> None:
+    if not 0 < cost_discount < cost_churn:
+        raise ValueError(f"need 0 < cost_discount < cost_churn, got cost_discount={cost_discount}, "
+                         f"cost_churn={cost_churn}")
 
-def confusion_counts(y_true: Iterable[int], y_pred: Iterable[int]) -> dict[str, int]:
-    """Counts of true/false positives/negatives for 0/1 labels (1 = churn).
 
-    >>> confusion_counts([1, 0, 1, 0], [1, 1, 0, 0])
-    {'tp': 1, 'fp': 1, 'fn': 1, 'tn': 1}
+def value_of_counts(tp: Any, fp: Any, *, cost_churn: float = COST_CHURN, cost_discount: float = COST_DISCOUNT) -> Any:
+    """Dollars of ``tp`` kept churners and ``fp`` wasted offers, relative to no offers (arrays work too).
+
+    >>> value_of_counts(2, 1)
+    2500.0
     """
-    t = np.asarray(list(y_true) if not hasattr(y_true, "__array__") else y_true).astype(int)
-    p = np.asarray(list(y_pred) if not hasattr(y_pred, "__array__") else y_pred).astype(int)
-    if t.shape != p.shape:
-        raise ValueError(f"confusion_counts(): y_true has {t.size} labels but y_pred has {p.size}")
-    bad = sorted(set(np.unique(np.concatenate([t, p])).tolist()) - {0, 1})
-    if bad:
-        raise ValueError(f"confusion_counts(): labels must be 0/1 (1 = churn), found {bad}")
-    return {"tp": int(((t == 1) & (p == 1)).sum()), "fp": int(((t == 0) & (p == 1)).sum()),
-            "fn": int(((t == 1) & (p == 0)).sum()), "tn": int(((t == 0) & (p == 0)).sum())}
+    _check_costs(cost_churn, cost_discount)
+    value = np.asarray(tp, dtype=float) * (cost_churn - cost_discount) - np.asarray(fp, dtype=float) * cost_discount
+    return float(value) if value.ndim == 0 else value
 
 
-def business_value(y_true: Iterable[int], y_pred: Iterable[int], *, cost_churn: float = COST_CHURN,
+def business_value(y_true: Any, y_pred: Any, *, cost_churn: float = COST_CHURN,
                    cost_discount: float = COST_DISCOUNT) -> float:
-    """The lab's dollar value of churn predictions: ``TP*1500 - FP*500 - FN*2000`` (section 10, step 4).
+    """Dollar value of 0/1 offer decisions against 0/1 churn labels, relative to making no offers.
 
-    A true positive keeps a customer for the price of the discount (``cost_churn - cost_discount``), a
-    false positive gives the discount away, a false negative loses the customer; true negatives cost
-    nothing.
+    Parameters
+    ----------
+    y_true : array-like of 0/1
+        1 = the customer churns without an offer.
+    y_pred : array-like of 0/1
+        1 = the customer gets an offer.
+    cost_churn, cost_discount : float
+        The business case ($2,000 and $500).
 
+    Returns
+    -------
+    float
+        ``TP x (cost_churn - cost_discount) - FP x cost_discount``: +1,500 per kept churner, -500 per
+        wasted offer; missed churners and untouched loyal customers count 0.
+
+    Examples
+    --------
     >>> business_value([1, 1, 0, 1], [1, 0, 1, 1])   # 2 TP, 1 FP, 1 FN
-    500.0
+    2500.0
+    >>> business_value([1, 0, 1], [0, 0, 0])         # no offers: exactly nothing
+    0.0
     """
     c = confusion_counts(y_true, y_pred)
-    return float(c["tp"] * (cost_churn - cost_discount) - c["fp"] * cost_discount - c["fn"] * cost_churn)
+    return value_of_counts(c["tp"], c["fp"], cost_churn=cost_churn, cost_discount=cost_discount)
 
 
-def no_model_value(y_true: Iterable[int], *, cost_churn: float = COST_CHURN) -> float:
-    """Dollar value of doing nothing (nobody gets a discount): every churner is lost.
+def perfect_value(y_true: Any, *, cost_churn: float = COST_CHURN, cost_discount: float = COST_DISCOUNT) -> float:
+    """The ceiling: an offer to every churner and to nobody else (``1,500 x churners``).
 
-    The baseline a first Challenger must beat when there is no Champion yet.
-
-    >>> no_model_value([1, 0, 0, 1])
-    -4000.0
+    >>> perfect_value([1, 0, 0, 1])
+    3000.0
     """
-    y = np.asarray(list(y_true) if not hasattr(y_true, "__array__") else y_true).astype(int)
-    return float(-cost_churn * int((y == 1).sum()))
+    return business_value(y_true, y_true, cost_churn=cost_churn, cost_discount=cost_discount)
+
+
+def trivial_policy_values(y_true: Any, *, cost_churn: float = COST_CHURN,
+                          cost_discount: float = COST_DISCOUNT) -> dict[str, float]:
+    """Dollars of the two policies that need no model: no offers ($0) and offers for everyone.
+
+    With a churn rate above the break-even precision (25 %), offers for everyone pay off, so a model has
+    to beat *that*, not $0.
+
+    >>> trivial_policy_values([1, 0, 0, 1])
+    {'no offers': 0.0, 'offers for everyone': 2000.0}
+    """
+    y = np.asarray(y_true)
+    return {"no offers": 0.0,
+            "offers for everyone": business_value(y, np.ones_like(y), cost_churn=cost_churn,
+                                                  cost_discount=cost_discount)}
+
+
+def best_trivial_policy(y_true: Any, *, cost_churn: float = COST_CHURN,
+                        cost_discount: float = COST_DISCOUNT) -> tuple[str, float]:
+    """The better of the two trivial policies on these labels: ``(name, dollars)``.
+
+    >>> best_trivial_policy([1, 0, 0, 0, 0])
+    ('no offers', 0.0)
+    """
+    values = trivial_policy_values(y_true, cost_churn=cost_churn, cost_discount=cost_discount)
+    name = max(TRIVIAL_POLICIES, key=lambda k: (values[k], k == "no offers"))
+    return name, values[name]
+
+
+def break_even_precision(cost_churn: float = COST_CHURN, cost_discount: float = COST_DISCOUNT) -> float:
+    """The share of offer recipients who must be real churners for offers to pay: ``500 / 2000``.
+
+    >>> break_even_precision()
+    0.25
+    """
+    _check_costs(cost_churn, cost_discount)
+    return cost_discount / cost_churn
+
+
+def offer_expected_value(churn_probability: Any, *, cost_churn: float = COST_CHURN,
+                         cost_discount: float = COST_DISCOUNT) -> Any:
+    """Expected dollars of making one customer an offer, given their churn probability ``p``:
+    ``p x 1,500 - (1 - p) x 500`` (positive exactly when ``p`` exceeds the break-even precision).
+
+    >>> offer_expected_value(0.25)
+    0.0
+    """
+    p = np.asarray(churn_probability, dtype=float)
+    value = value_of_counts(p, 1.0 - p, cost_churn=cost_churn, cost_discount=cost_discount)
+    return value
 
 
 def break_even_f1(cost_churn: float = COST_CHURN, cost_discount: float = COST_DISCOUNT) -> float:
-    """The F1 threshold that follows from the business case instead of from a wish.
+    """The F1 floor that guarantees the break-even precision: ``2p / (1 + p)`` for ``p = 0.25``, i.e. 0.4.
 
-    A discount pays off when the customer it goes to would really have churned: the break-even
-    precision is ``cost_discount / cost_churn`` = 500 / 2000 = 0.25. Because F1 = 2PR/(P+R) <= 2P/(P+1)
-    (recall is at most 1), a model with ``F1 >= 2p/(1+p)`` for ``p = 0.25`` necessarily has precision
-    >= 0.25: its discounts are not given away at a loss. With the lab's dollars that floor is F1 = 0.4.
+    Because F1 = 2PR/(P+R) <= 2P/(P+1) (recall is at most 1), a model with F1 >= 0.4 has precision >= 0.25.
+    It is a floor, not a gate: offers for everyone already reach F1 = 2r/(1+r) at churn rate r (0.42 at
+    r = 0.265), so a no-skill policy passes it (chapter 09); decisions compare dollars instead.
 
     >>> break_even_f1()
     0.4
     """
-    if not 0 < cost_discount < cost_churn:
-        raise ValueError(f"break_even_f1(): need 0 < cost_discount < cost_churn, got {cost_discount}, {cost_churn}")
-    p = cost_discount / cost_churn
+    p = break_even_precision(cost_churn, cost_discount)
     return round(2 * p / (1 + p), 6)
-
-

@@ -52,27 +52,6 @@ def _validate(data, threshold=0.5):
     return validation.validate_challenger(X_hold, y_hold, X_hold.head(20), name=NAME, f1_threshold=threshold)
 
 
-def test_business_value_and_break_even_threshold():
-    assert business.confusion_counts([1, 0, 1, 0], [1, 1, 0, 0]) == {"tp": 1, "fp": 1, "fn": 1, "tn": 1}
-    assert business.business_value([1, 1, 0, 1, 0], [1, 0, 1, 1, 0]) == 2 * 1500 - 500 - 2000
-    assert business.no_model_value([1, 0, 1]) == -4000.0
-    assert business.break_even_f1() == 0.4
-    assert business.break_even_f1(cost_churn=1000, cost_discount=500) == pytest.approx(2 / 3, abs=1e-6)
-    with pytest.raises(ValueError, match="cost_discount"):
-        business.break_even_f1(cost_churn=100, cost_discount=500)
-    with pytest.raises(ValueError, match="0/1"):
-        business.confusion_counts([0, 2], [0, 1])
-    # the promise behind the derived threshold: F1 >= 0.4 implies precision >= 0.25
-    rng = np.random.default_rng(0)
-    for _ in range(2000):
-        tp, fp, fn = rng.integers(0, 200, 3)
-        if tp == 0:
-            continue
-        precision, recall = tp / (tp + fp), tp / (tp + fn)
-        if 2 * precision * recall / (precision + recall) >= business.break_even_f1():
-            assert precision >= 0.25
-
-
 def test_register_describes_tags_and_sets_challenger(store, data):
     assert registry.aliases(NAME) == {}
     assert registry.version_by_alias(registry.CHAMPION, NAME) is None
@@ -117,13 +96,13 @@ def test_first_deploy_challenger_wins(store, data):
     report = _validate(data)
     assert report.champion_version is None and report.passed, report.reason()
     assert report.check("metric_f1_vs_champion_passed").detail.startswith("first deploy")
-    assert report.baseline_value == business.no_model_value(data[3])
+    assert report.baseline_value == business.best_trivial_policy(data[3])[1]
     assert report.challenger_metrics["business_value"] > report.baseline_value
     assert [c.name for c in report.checks] == list(validation.CHECKS)
     tags = registry.version_by_alias(registry.CHALLENGER, NAME).tags
     assert all(tags[c] == "True" for c in validation.CHECKS)
     assert tags["f1_threshold"] == "0.500" and float(tags["validation_f1"]) == round(report.challenger_metrics["f1"], 3)
-    assert list(report.comparison().index) == ["Challenger (v1)", "no model (nobody gets a discount)"]
+    assert list(report.comparison().index) == ["Challenger (v1)", "best policy without a model"]
     result = validation.promote(report)
     assert result.promoted and result.new_champion == 1 and result.old_champion is None
     assert "first deploy" in result.reason

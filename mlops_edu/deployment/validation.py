@@ -9,7 +9,8 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from mlops_edu.business import business_value, confusion_counts, no_model_value, usd
+from mlops_edu.business import best_trivial_policy, business_value, usd
+from mlops_edu.training.metrics import confusion_counts
 from mlops_edu.deployment.registry import (
     ARCHIVED_TAG,
     CHALLENGER,
@@ -93,7 +94,7 @@ class ValidationReport:
         if self.champion_version is not None:
             rows[f"Champion (v{self.champion_version})"] = self.champion_metrics or {}
         else:
-            rows["no model (nobody gets a discount)"] = {"business_value": self.baseline_value}
+            rows["best policy without a model"] = {"business_value": self.baseline_value}
         frame = pd.DataFrame({k: {key: v.get(key, np.nan) for key in keys} for k, v in rows.items()}).T
         return frame.astype(float).round(3)
 
@@ -240,7 +241,7 @@ def validate_challenger(X_holdout: pd.DataFrame, y_holdout: Iterable[int], X_sam
         checks.append(Check("metric_f1_passed", message is None,
                             f"F1 {cm['f1']:.3f} {'>=' if message is None else '<'} threshold {f1_threshold:.3f}"))
         if champion is None:
-            report.baseline_value = no_model_value(y_arr)
+            baseline_name, report.baseline_value = best_trivial_policy(y_arr)
             checks.append(Check("metric_f1_vs_champion_passed", True, "first deploy: no Champion to compare with"))
         else:
             report.champion_metrics = evaluate_version(model_uri(name, version=champion.version), X_holdout, y_arr)
@@ -249,7 +250,7 @@ def validate_challenger(X_holdout: pd.DataFrame, y_holdout: Iterable[int], X_sam
             message = _threshold_check("f1", cm, pm)
             checks.append(Check("metric_f1_vs_champion_passed", message is None,
                                 f"F1 {cm['f1']:.3f} vs Champion v{champion.version} {pm['f1']:.3f} on the same rows"))
-        who = f"Champion v{champion.version}" if champion is not None else "doing nothing"
+        who = f"Champion v{champion.version}" if champion is not None else f"{baseline_name} (no model)"
         message = _threshold_check("business_value", cm, {"business_value": report.baseline_value})
         checks.append(Check("business_value_passed", message is None,
                             f"{usd(cm['business_value'])} vs {who} {usd(report.baseline_value)}"))

@@ -29,7 +29,7 @@ from sklearn.base import clone
 from sklearn.model_selection import train_test_split
 
 from mlops_edu.training.kfold import KFoldObjective, Preprocessed, make_folds, prepare
-from mlops_edu.training.metrics import classification_metrics
+from mlops_edu.training.metrics import classification_metrics, confusion_counts, metric_from_counts
 from mlops_edu.training.models import TrainingError, make_model, model_params
 
 
@@ -167,14 +167,9 @@ def optimism_of_picking_on_test(X_train: pd.DataFrame, y_train: pd.Series, X_val
                           parts["fresh"][1].astype(int), len(y_test))
 
 
-def _f1_rows(pred: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """F1 of every row of ``pred`` (configurations x customers, bool) against ``y``."""
-    y = y.astype(bool)
-    tp = (pred & y).sum(axis=1)
-    fp = (pred & ~y).sum(axis=1)
-    fn = (~pred & y).sum(axis=1)
-    denom = 2 * tp + fp + fn
-    return np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0)
+def _f1_of_rows(pred: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """F1 of every row of ``pred`` (configurations x customers) against ``y``."""
+    return metric_from_counts("f1", confusion_counts(y, pred))
 
 
 def simulate_test_picking(result: OptimismResult, n_rounds: int = 200, test_size: int | None = None,
@@ -198,9 +193,9 @@ def simulate_test_picking(result: OptimismResult, n_rounds: int = 200, test_size
     for r in range(n_rounds):
         order = rng.permutation(n)
         val, test, rest = order[:m], order[m:2 * m], order[2 * m:]
-        f1_val = _f1_rows(result.fresh_pred[:, val], result.fresh_y[val])
-        f1_test = _f1_rows(result.fresh_pred[:, test], result.fresh_y[test])
-        f1_true = _f1_rows(result.fresh_pred[:, rest], result.fresh_y[rest])
+        f1_val = _f1_of_rows(result.fresh_pred[:, val], result.fresh_y[val])
+        f1_test = _f1_of_rows(result.fresh_pred[:, test], result.fresh_y[test])
+        f1_true = _f1_of_rows(result.fresh_pred[:, rest], result.fresh_y[rest])
         by_test, by_val = int(np.argmax(f1_test)), int(np.argmax(f1_val))
         rows.append({"round": r + 1,
                      "picked_on_test": float(f1_test[by_test] - f1_true[by_test]),

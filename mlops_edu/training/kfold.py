@@ -15,6 +15,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
+from mlops_edu.training.metrics import confusion_counts, metric_from_counts
 from mlops_edu.training.models import METRIC_NAMES, TrainingError, make_model, model_params
 
 # --------------------------------------------------------------------------------------------------
@@ -130,21 +131,10 @@ def fold_matrices(preprocess: Pipeline, X: pd.DataFrame,
 
 
 def _one_metric(y: np.ndarray, proba: np.ndarray, metric: str, threshold: float) -> float:
-    """One metric, fast (the objective's inner loop); equal to ``classification_metrics(...)[metric]``."""
+    """One metric (the objective's inner loop); equal to ``classification_metrics(...)[metric]``."""
     if metric == "roc_auc":
         return float(roc_auc_score(y, proba)) if len(np.unique(y)) == 2 else float("nan")
-    y = np.asarray(y).astype(bool)
-    pred = np.asarray(proba) >= threshold
-    tp = float(np.sum(pred & y))
-    fp = float(np.sum(pred & ~y))
-    fn = float(np.sum(~pred & y))
-    if metric == "accuracy":
-        return float(np.mean(pred == y))
-    if metric == "precision":
-        return tp / (tp + fp) if tp + fp else 0.0
-    if metric == "recall":
-        return tp / (tp + fn) if tp + fn else 0.0
-    return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
+    return metric_from_counts(metric, confusion_counts(y, np.asarray(proba) >= threshold))
 
 
 def _key(params: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:

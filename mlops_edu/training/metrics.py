@@ -11,9 +11,72 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score, roc_auc_score
+from sklearn.metrics import roc_auc_score
 
 from mlops_edu.training.models import TrainingError
+
+
+THRESHOLD_METRICS: tuple[str, ...] = ("accuracy", "precision", "recall", "f1")
+"""Metrics computed from the confusion counts (they depend on the decision threshold)."""
+
+
+def _labels(values: Any, what: str) -> np.ndarray:
+    a = np.asarray(values.to_numpy() if hasattr(values, "to_numpy") else
+                   (values if hasattr(values, "__array__") else list(values)))
+    bad = sorted(set(np.unique(a).tolist()) - {0, 1, False, True})
+    if bad:
+        raise TrainingError(f"{what}: labels must be 0/1 (1 = churn), found {bad[:5]}")
+    return a.astype(bool)
+
+
+def confusion_counts(y_true: Any, y_pred: Any) -> dict[str, Any]:
+    """True/false positives/negatives of 0/1 predictions against 0/1 labels (1 = churn).
+
+    The one confusion implementation of the package: ``y_pred`` is one row of predictions (counts are
+    ints) or a 2-d array with one row per model or threshold (counts are arrays, one per row).
+
+    Parameters
+    ----------
+    y_true : array-like of 0/1
+        The labels.
+    y_pred : array-like of 0/1, shape (n,) or (m, n)
+        The predictions.
+
+    Returns
+    -------
+    dict
+        ``{"tp", "fp", "fn", "tn"}``.
+
+    Examples
+    --------
+    >>> confusion_counts([1, 0, 1, 0], [1, 1, 0, 0])
+    {'tp': 1, 'fp': 1, 'fn': 1, 'tn': 1}
+    >>> confusion_counts([1, 0], [[1, 0], [1, 1]])["fp"].tolist()
+    [0, 1]
+    """
+    y = _labels(y_true, "y_true")
+    pred = _labels(y_pred, "y_pred")
+    if pred.shape[-1] != y.shape[0] or pred.ndim > 2:
+        raise TrainingError(f"confusion_counts: y_true has {y.shape[0]} labels but y_pred has shape {pred.shape}")
+    counts = {"tp": (pred & y).sum(axis=-1), "fp": (pred & ~y).sum(axis=-1),
+              "fn": (~pred & y).sum(axis=-1), "tn": (~pred & ~y).sum(axis=-1)}
+    if pred.ndim == 1:
+        return {k: int(v) for k, v in counts.items()}
+    return counts
+
+
+def metric_from_counts(metric: str, counts: Mapping[str, Any]) -> Any:
+    """Accuracy, precision, recall or F1 from :func:`confusion_counts` (0.0 where undefined, like sklearn's
+    ``zero_division=0``); vectorised over rows when the counts are arrays.
+
+    >>> metric_from_counts("f1", {"tp": 1, "fp": 1, "fn": 1, "tn": 1})
+    0.5
+    """
+    tp, fp, fn, tn = (np.asarray(counts[k], dtype=float) for k in ("tp", "fp", "fn", "tn"))
+    num, den = {"accuracy": (tp + tn, tp + fp + fn + tn), "precision": (tp, tp + fp),
+                "recall": (tp, tp + fn), "f1": (2 * tp, 2 * tp + fp + fn)}[metric]
+    value = np.where(den > 0, num / np.maximum(den, 1), 0.0)
+    return float(value) if value.ndim == 0 else value
 
 
 def _positive_proba(proba: Any) -> np.ndarray:
@@ -59,15 +122,9 @@ def classification_metrics(y_true: Sequence[int] | np.ndarray | pd.Series, proba
         raise TrainingError(f"y_true must be 0/1, found {sorted(set(np.unique(y).tolist()) - {0, 1})[:5]}")
     if not 0.0 <= threshold <= 1.0:
         raise TrainingError(f"threshold must lie in [0, 1], got {threshold}")
-    pred = (p >= threshold).astype(int)
+    counts = confusion_counts(y, p >= threshold)
     auc = float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else float("nan")
-    return {
-        "accuracy": float(accuracy_score(y, pred)),
-        "precision": float(precision_score(y, pred, zero_division=0)),
-        "recall": float(recall_score(y, pred, zero_division=0)),
-        "f1": float(f1_score(y, pred, zero_division=0)),
-        "roc_auc": auc,
-    }
+    return {**{m: metric_from_counts(m, counts) for m in THRESHOLD_METRICS}, "roc_auc": auc}
 
 
 
@@ -118,23 +175,12 @@ def best_threshold(y_true: Sequence[int] | pd.Series, proba: Any, metric: str = 
     One of the "back to training" moves: tune the threshold on validation data, never on the test set.
     ``grid`` defaults to 0.05, 0.06, ..., 0.95; ties go to the lowest threshold.
     """
-    if metric not in ("accuracy", "precision", "recall", "f1"):
+    if metric not in THRESHOLD_METRICS:
         raise TrainingError(f"best_threshold: {metric!r} does not depend on a threshold; "
                             "choose accuracy, precision, recall or f1")
-    y = np.asarray(y_true).astype(bool)
     p = _positive_proba(proba)
     thresholds = np.round(np.arange(0.05, 0.955, 0.01), 2) if grid is None else np.asarray(grid, dtype=float)
-    pred = p[None, :] >= thresholds[:, None]
-    tp = (pred & y).sum(axis=1).astype(float)
-    fp = (pred & ~y).sum(axis=1).astype(float)
-    fn = (~pred & y).sum(axis=1).astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scores = {
-            "accuracy": (tp + (~pred & ~y).sum(axis=1)) / len(y),
-            "precision": np.where(tp + fp > 0, tp / (tp + fp), 0.0),
-            "recall": np.where(tp + fn > 0, tp / (tp + fn), 0.0),
-            "f1": np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0),
-        }[metric]
+    scores = metric_from_counts(metric, confusion_counts(y_true, p[None, :] >= thresholds[:, None]))
     i = int(np.argmax(scores))
     return float(thresholds[i]), float(scores[i])
 
