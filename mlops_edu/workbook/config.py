@@ -117,12 +117,17 @@ def workspace_home() -> Path:
     return repo_root() or Path.cwd().resolve()
 
 
-def _release_mlflow_stores() -> None:
-    """Forget MLflow's cached stores and close their SQLite connections.
+def _release_mlflow_stores(uri: str | None = None) -> None:
+    """Forget MLflow's cached stores and close their SQLite connections (all sqlite ones, or ``uri``'s).
 
     MLflow caches one store (and one SQLAlchemy engine) per URI for the life of the process. When a
     chapter is set up again in the same kernel, the old database has been moved to
     ``workspaces/.previous``; without this, MLflow would go on writing into the moved file.
+
+    MLflow 3.17 has no public way to close a store, so this is the ONE place that touches its private
+    names (``SqlAlchemyStore._engine_map``/``_engine_map_lock`` and the store registries'
+    ``_get_store_with_resolved_uri`` cache); ``tests/test_config.py::test_mlflow_private_names_exist``
+    fails loudly when an MLflow upgrade renames them.
     """
     if "mlflow" not in sys.modules:
         return
@@ -133,8 +138,10 @@ def _release_mlflow_stores() -> None:
 
     for store in (TrackingStore, RegistryStore):
         with store._engine_map_lock:
-            for uri in [u for u in store._engine_map if u.startswith("sqlite:")]:
-                store._engine_map.pop(uri).dispose()
+            for key in [u for u in store._engine_map if (u == uri if uri else u.startswith("sqlite:"))]:
+                store._engine_map.pop(key).dispose()
+    if uri is not None:
+        return
     for registry in (tracking_utils._tracking_store_registry, registry_utils._model_registry_store_registry):
         if registry is not None:
             type(registry)._get_store_with_resolved_uri.cache_clear()
@@ -159,8 +166,7 @@ def _template_db() -> Path:
         os.unlink(tmp)
         uri = f"sqlite:///{Path(tmp).as_posix()}"
         SqlAlchemyStore(uri, (folder / "unused-artifacts").as_uri())
-        with SqlAlchemyStore._engine_map_lock:
-            SqlAlchemyStore._engine_map.pop(uri).dispose()
+        _release_mlflow_stores(uri)
         os.replace(tmp, template)  # atomic: parallel chapters may race to make it
     return template
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import ast
 import copy
-import json
 import os
+import platform
 import re
 import tempfile
 import textwrap
@@ -31,7 +31,10 @@ CANONICAL_LANGUAGE_INFO = {
     "name": "python",
     "nbconvert_exporter": "python",
     "pygments_lexer": "ipython3",
+    "version": platform.python_version(),
 }
+"""What ipykernel reports and JupyterLab stores on opening a notebook (``version`` included), so that
+opening and saving a committed chapter in JupyterLab leaves it byte-identical."""
 
 
 
@@ -94,10 +97,18 @@ def _merge_streams(outputs: list[Any]) -> list[Any]:
     return merged
 
 
+def notebook_text(nb: Any) -> str:
+    """``nb`` exactly as Jupyter writes it (``nbformat.write``: sources and outputs as lists of lines, sorted
+    keys, one-space indent, a final newline), after validating it against the notebook schema."""
+    nbformat.validate(nb)
+    text = nbformat.writes(nb, version=nbformat.NO_CONVERT)
+    return text if text.endswith("\n") else text + "\n"
+
+
 def write_notebook(nb: Any, path: Path) -> None:
-    """Write ``nb`` atomically (temp file in the same folder, then ``os.replace``)."""
+    """Write ``nb`` atomically in Jupyter's own format (temp file in the same folder, then ``os.replace``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    text = notebook_text(nb)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".ipynb.tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
