@@ -137,7 +137,8 @@ def test_fail_fast_stops_and_quick_does_not_write_back(workbook, capsys):
 @pytest.mark.slow
 def test_student_edition_is_written_and_executes(workbook, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv(HOME_ENV, str(tmp_path))
-    nbformat.write(_notebook("from mlops_edu.workbook.exercises import ____\nfrom mlops_edu.workbook.exercises.ch00 import q1",
+    nbformat.write(_notebook("from mlops_edu import setup_chapter\nws = setup_chapter('04', seed=SEED)",
+                             "from mlops_edu.workbook.exercises import ____\nfrom mlops_edu.workbook.exercises.ch00 import q1",
                              "### BEGIN SOLUTION\nchurn_rate = 3 / 12\n### END SOLUTION", "q1.check()"),
                    workbook / "04_exercise.ipynb")
     user_workspace = tmp_path / "workspaces" / "04"
@@ -147,7 +148,7 @@ def test_student_edition_is_written_and_executes(workbook, tmp_path, capsys, mon
     assert (user_workspace / "mlflow.db").read_text() == "the user's runs"     # verified in a scratch root
     assert not (tmp_path / "workspaces" / ".previous").exists()
     student = nbformat.read(tmp_path / "student" / "04_exercise.ipynb", as_version=4)
-    assert "churn_rate = ____" in student.cells[3].source and "3 / 12" not in student.cells[3].source
+    assert "churn_rate = ____" in student.cells[4].source and "3 / 12" not in student.cells[4].source
     assert all(c.outputs == [] for c in student.cells if c.cell_type == "code")
     executed = nbformat.read(tmp_path / "results" / "student" / "executed" / "04_exercise.ipynb", as_version=4)
     check_cell = next(c for c in executed.cells if c.source == "q1.check()")
