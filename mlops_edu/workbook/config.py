@@ -131,7 +131,9 @@ def _release_mlflow_stores(uri: str | None = None) -> None:
     """
     if "mlflow" not in sys.modules:
         return
-    from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore as RegistryStore
+    from mlflow.store.model_registry.sqlalchemy_store import (
+        SqlAlchemyStore as RegistryStore,
+    )
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore as TrackingStore
     from mlflow.tracking._model_registry import utils as registry_utils
     from mlflow.tracking._tracking_service import utils as tracking_utils

@@ -25,9 +25,8 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
-from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import nbformat
 
@@ -35,11 +34,11 @@ from mlops_edu.workbook.config import HOME_ENV, RECORD_ENV
 from mlops_edu.workbook.notebooks import (
     CHAPTER_RE,
     KERNEL_NAME,
-    KEY_PACKAGES,
     normalise,
     write_notebook,
     write_student_edition,
 )
+from mlops_edu.workbook.packages import package_versions
 
 
 @dataclass
@@ -250,16 +249,6 @@ def run_chapters(chapters: list[Path], *, jobs: int, quick: bool, fail_fast: boo
 
 
 # ---------------------------------------------------------------------------------------------- results
-def package_versions(names: Iterable[str] = KEY_PACKAGES) -> dict[str, str | None]:
-    versions: dict[str, str | None] = {}
-    for name in names:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
-
-
 def git_commit(repo: Path) -> dict[str, Any]:
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False).stdout.strip()
