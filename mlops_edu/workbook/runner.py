@@ -339,6 +339,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--force", action="store_true",
                         help="with --student: replace notebooks that already exist in DIR (each old file is "
                              "kept as NAME.ipynb.bak, NAME.ipynb.bak1, ...)")
+    parser.add_argument("--book", action="store_true",
+                        help="render the executed chapters (as committed, nothing re-executed) into a static "
+                             "web book in results/book/ (Sphinx + myst-nb, offline)")
     parser.add_argument("--grade", metavar="SUBMISSIONS", type=Path,
                         help="grade every student's notebooks (one folder per student) into results/grades.csv "
                              "and results/grades/<student>.md; the students' files are never modified")
@@ -369,6 +372,12 @@ def _run(args: argparse.Namespace) -> int:
     if (args.force or args.no_verify) and not args.student:
         raise RunnerError("--force and --no-verify go with --student DIR")
     results = args.results.resolve()
+    if args.book:
+        from mlops_edu.workbook.book import build_book
+
+        index = build_book(workbook, results / "book", chapters=find_chapters(workbook, args.only))
+        print(f"web book: {_rel(index)} (open it in a browser, or serve results/book/ with any static server)")
+        return 0
     if args.grade is not None:
         return grade_submissions(args.grade, results=results, timeout=args.timeout,
                                  sanitize=workbook / "nbval_sanitize.cfg")
