@@ -85,7 +85,8 @@ def load_telco_csv(path: str | Path) -> pd.DataFrame:
 
     Parameters
     ----------
-    path: the CSV file.
+    path : str | Path
+        the CSV file.
 
     Returns
     -------

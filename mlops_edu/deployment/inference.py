@@ -82,8 +82,10 @@ def score_pandas(model: Any, df: pd.DataFrame) -> pd.DataFrame:
 
     Parameters
     ----------
-    model: a model URI (``models:/name@Champion``, ``models:/m-...``) or a loaded PyFuncModel.
-    df: the rows to score; it must hold the model's input columns (others, e.g. ``customerID``, are
+    model : Any
+        a model URI (``models:/name@Champion``, ``models:/m-...``) or a loaded PyFuncModel.
+    df : pd.DataFrame
+        the rows to score; it must hold the model's input columns (others, e.g. ``customerID``, are
         kept in the output and not given to the model).
 
     Example
@@ -184,9 +186,12 @@ def score_spark(model_uri: str, df: pd.DataFrame, spark: Any = None) -> pd.DataF
 
     Parameters
     ----------
-    model_uri: registry or model URI, e.g. ``models:/workbook.mlops.mlops_churn@Champion``.
-    df: the rows to score (pandas); they are turned into a Spark DataFrame.
-    spark: a SparkSession (default: :func:`spark_session`).
+    model_uri : str
+        registry or model URI, e.g. ``models:/workbook.mlops.mlops_churn@Champion``.
+    df : pd.DataFrame
+        the rows to score (pandas); they are turned into a Spark DataFrame.
+    spark : Any
+        a SparkSession (default: :func:`spark_session`).
     """
     import mlflow
     from pyspark.sql import functions as F

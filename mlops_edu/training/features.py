@@ -165,9 +165,12 @@ def split_xy(df: pd.DataFrame, *, target: str = TARGET,
 
     Parameters
     ----------
-    df: customer frame with a ``Churn`` column of ``"Yes"``/``"No"`` (or 1/0, True/False).
-    target: name of the label column.
-    keep: teaching columns to keep as features, e.g. ``("age",)``.
+    df : pd.DataFrame
+        customer frame with a ``Churn`` column of ``"Yes"``/``"No"`` (or 1/0, True/False).
+    target : str
+        name of the label column.
+    keep : Sequence[str]
+        teaching columns to keep as features, e.g. ``("age",)``.
 
     Returns
     -------
@@ -297,8 +300,10 @@ def build_preprocessor(X: pd.DataFrame, types: dict[str, list[str]] | None = Non
 
     Parameters
     ----------
-    X: the training inputs (only their columns and dtypes are read; nothing is fitted here).
-    types: the output of :func:`feature_types`; computed from ``X`` when omitted.
+    X : pd.DataFrame
+        the training inputs (only their columns and dtypes are read; nothing is fitted here).
+    types : dict[str, list[str]] | None
+        the output of :func:`feature_types`; computed from ``X`` when omitted.
 
     Returns
     -------
