@@ -28,13 +28,13 @@ def train_configs(ws: ChapterWorkspace, prepared: LabTables, configs: Sequence[M
     Each run (named ``<run_prefix>-<i>``, tagged ``training_table_version``) holds, in this order: the
     dataset lineage (``mlflow.log_input`` of the Delta table and its version, *before* training), the
     LightGBM params and feature importance (``mlflow.lightgbm.autolog``, quiet, models logged by hand),
-    validation and test metrics (``val_f1``, ``test_f1``, ...), the ROC
-    curve and confusion matrix on the validation rows, and the model (``mlops_edu.training.log_model``:
-    signature, input example, pinned requirements).
+    validation metrics (``val_f1``, ...), the ROC curve and confusion matrix on the validation rows, and
+    the model (``mlops_edu.training.log_model``: signature, input example, pinned requirements). The test
+    rows are not touched: they judge only the registered Challenger (step 4).
 
     Returns
     -------
-    One row per run: run_name, the configuration, val_f1, val_roc_auc, test_f1 (rounded, no ids).
+    One row per run: run_name, the configuration, val_f1, val_roc_auc (rounded, no ids).
     """
     import matplotlib.pyplot as plt
     import mlflow
@@ -51,7 +51,6 @@ def train_configs(ws: ChapterWorkspace, prepared: LabTables, configs: Sequence[M
     training = read_table(table.path, table.version)
     X_train, y_train = split_frame(training, "train")
     X_val, y_val = split_frame(training, "validation")
-    X_test, y_test = split_frame(training, "test")
     dataset = mlflow.data.from_pandas(training, source=dataset_source(table.path, table.version),
                                       name=TRAINING, targets="Churn")
     rows = []
@@ -69,16 +68,13 @@ def train_configs(ws: ChapterWorkspace, prepared: LabTables, configs: Sequence[M
                 model.fit(X_train, y_train)
                 val_proba = model.predict_proba(X_val)[:, 1]
                 val = classification_metrics(y_val, val_proba)
-                test = classification_metrics(y_test, model.predict_proba(X_test)[:, 1])
-                mlflow.log_metrics({**{f"val_{k}": v for k, v in val.items()},
-                                    **{f"test_{k}": v for k, v in test.items()}})
+                mlflow.log_metrics({f"val_{k}": v for k, v in val.items()})
                 fig = lab_plots.plot_roc_and_confusion(y_val.to_numpy(), val_proba, title=f"{run_name} (validation)")
                 mlflow.log_figure(fig, "figures/roc_and_confusion.png")
                 plt.close(fig)
                 log_model(model, X_train, name="model")
             rows.append({"run_name": run_name, "config": _config_label(params),
-                         "val_f1": round(val["f1"], 3), "val_roc_auc": round(val["roc_auc"], 3),
-                         "test_f1": round(test["f1"], 3)})
+                         "val_f1": round(val["f1"], 3), "val_roc_auc": round(val["roc_auc"], 3)})
     finally:
         mlflow.lightgbm.autolog(disable=True)
     return pd.DataFrame(rows)
@@ -160,7 +156,7 @@ def run_contents(run_id: str) -> pd.DataFrame:
     shown = [f"{k}={params[k]}" for k in ("num_leaves", "learning_rate", "num_boost_round", "min_child_samples")
              if k in params]
     metrics = run.data.metrics
-    metric_text = ", ".join(f"{k}={metrics[k]:.3f}" for k in ("val_f1", "val_roc_auc", "test_f1") if k in metrics)
+    metric_text = ", ".join(f"{k}={metrics[k]:.3f}" for k in ("val_f1", "val_roc_auc") if k in metrics)
 
     def walk(path: str | None = None) -> list[str]:
         found = []
