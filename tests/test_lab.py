@@ -214,38 +214,78 @@ def test_batch_inference_without_champion_is_a_clear_error(tmp_path, monkeypatch
 
 
 # --------------------------------------------------------------------------------------------------
-# exercises of chapter 09
+# exercises of chapter 09: q1 and q4 by value, q2 and q3 by their effect on the registry
 # --------------------------------------------------------------------------------------------------
 
-def _solution_namespace(exercise) -> dict:
-    namespace: dict = {}
+@pytest.fixture
+def sandbox_store(tmp_path, monkeypatch):
+    """An isolated store with one run that logged a tiny model and a val_f1 (what the chapter's `best` is)."""
+    import mlflow
+    from _lab_helpers import log_tiny, tiny_data
+
+    from mlops_edu import setup_chapter
+
+    monkeypatch.setenv("MLOPS_EDU_HOME", str(tmp_path))
+    setup_chapter("99", seed=0)
+    X, y = tiny_data(200, seed=0)
+    log_tiny(X, y, run_name="best")
+    run = mlflow.last_active_run()
+    mlflow.MlflowClient().log_metric(run.info.run_id, "val_f1", 0.61234)
+    from mlops_edu.workbook.exercises import ch09
+
+    return {"mlflow": mlflow, "lab": lab, "client": mlflow.MlflowClient(), "SANDBOX": ch09.SANDBOX,
+            "best": {"run_id": run.info.run_id, "metrics.val_f1": 0.61234}}
+
+
+def _run_solution(exercise, namespace):
     exec(exercise.solution_text, namespace)  # noqa: S102 - our own reference solution
     return namespace
 
 
-@pytest.mark.parametrize("name", ["q1", "q2", "q3", "q4"])
-def test_ch09_solutions_are_correct_and_placeholders_not_attempted(name, capsys):
+@pytest.mark.parametrize("name", ["q1", "q4"])
+def test_ch09_value_exercises(name, capsys):
     from mlops_edu.workbook.exercises import NOT_ATTEMPTED, ____, ch09
 
     exercise = getattr(ch09, name)
-    assert exercise.status(_solution_namespace(exercise)) == "correct"
+    assert exercise.status(_run_solution(exercise, {})) == "correct"
     assert f"{name} Correct" in capsys.readouterr().out
-    if name == "q3":
-        def promote_aliases(aliases, challenger):  # what the student edition holds
-            return ____
-        placeholder = {"promote_aliases": promote_aliases}
-    else:
-        placeholder = {v: ____ for v in exercise.variables}
-    assert exercise.status(placeholder) == NOT_ATTEMPTED
+    assert exercise.status({v: ____ for v in exercise.variables}) == NOT_ATTEMPTED
+
+
+def test_ch09_registry_exercises_are_checked_by_their_effect(sandbox_store, capsys):
+    from mlops_edu.workbook.exercises import NOT_ATTEMPTED, ____, ch09
+
+    ns = sandbox_store
+    client, name = ns["client"], ch09.SANDBOX
+    assert ch09.q2.status({"sandbox": ____}) == NOT_ATTEMPTED
+    # registering without the tag and the alias is not enough: the checker reads the registry
+    bare = ns["mlflow"].register_model(lab.logged_model_uri(ns["best"]["run_id"]), name)
+    with pytest.raises(AssertionError, match="no tag 'F1score'"):
+        ch09.q2.check({"sandbox": bare})
+    client.set_model_version_tag(name, bare.version, "F1score", "0.6")
+    with pytest.raises(AssertionError, match="0.612"):
+        ch09.q2.check({"sandbox": bare})
+    _run_solution(ch09.q2, ns)
+    assert ch09.q2.status(ns) == "correct" and int(ns["sandbox"].version) == 2
+    # q3: not yet promoted, then half-promoted, then the reference solution
+    assert ch09.q3.status({"promoted_version": ____}) == NOT_ATTEMPTED
+    with pytest.raises(AssertionError, match="@Champion should point at version 2"):
+        ch09.q3.check({"promoted_version": "2"})
+    client.set_registered_model_alias(name, "Champion", "2")
+    with pytest.raises(AssertionError, match="Challenger alias is removed"):
+        ch09.q3.check({"promoted_version": "2"})
+    _run_solution(ch09.q3, ns)
+    assert ch09.q3.status(ns) == "correct"
+    assert {a: int(v) for a, v in client.get_registered_model(name).aliases.items()} == {"Champion": 2}
+    assert "q3 Correct" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("name, wrong, message", [
-    ("q1", {"value": 120 * 1500 - 80 * 500}, "60 churners"),
-    ("q1", {"value": 120 * 2000 - 80 * 500 - 60 * 2000}, r"\$2000 - \$500"),
-    ("q2", {"f1_floor": 0.15}, "precision"),
-    ("q2", {"f1_floor": 0.4}, r"\$500"),
-    ("q3", {"promote_aliases": lambda aliases, challenger: {**aliases, "Champion": challenger}}, "removed"),
-    ("q3", {"promote_aliases": lambda aliases, challenger: {"Champion": challenger}}, "other aliases stay"),
+    ("q1", {"value": 120 * 1500 - 80 * 500 - 60 * 2000}, "double-counts"),
+    ("q1", {"value": 120 * 1500 - 80 * 500 + 60 * 2000}, "sign error"),
+    ("q1", {"value": 120 * 2000 - 80 * 500}, r"\$2000 - \$500"),
+    ("q2", {"sandbox": "models:/workbook.sandbox.my_churn/1"}, "ModelVersion"),
+    ("q3", {"promoted_version": "the new one"}, "version number"),
     ("q4", {"champion_uri": "models:/workbook.mlops.mlops_churn/2"}, "alias"),
     ("q4", {"champion_uri": "models:/workbook.mlops.mlops_churn@Challenger"}, "validation"),
 ])
