@@ -257,3 +257,19 @@ def test_a_first_model_without_skill_is_not_deployed(store, data):
     assert report.champion_version is None and report.reference.endswith("(no model)")
     assert "value_gain_passed" in report.failed and report.intervals["value_per_customer"].low < 0
     assert not validation.promote(report).promoted and registry.aliases(NAME) == {"Challenger": 1}
+
+
+def test_register_model_messages_go_to_the_log_not_stderr(store, data, capfd):
+    """mlflow.register_model prints through a private MLflow stream; route_event_messages keeps it off stderr
+    even after a silent autolog call (which re-enables MLflow's event stream)."""
+    import mlflow
+
+    X, y, _, _ = data
+    registry.route_event_messages(store.logs / "chapter.log")
+    mlflow.autolog(silent=True, log_models=False)
+    mlflow.autolog(disable=True)
+    info = log_tiny(X, y, run_name="quiet")
+    capfd.readouterr()
+    mlflow.register_model(info.model_uri, NAME)
+    assert capfd.readouterr().err == ""
+    assert f"Successfully registered model '{NAME}'" in (store.logs / "chapter.log").read_text()

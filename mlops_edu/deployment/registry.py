@@ -20,6 +20,7 @@ move a pointer and never touch the inference code.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import pandas as pd
@@ -249,3 +250,27 @@ def rollback(name: str = MODEL_NAME, to_version: int | None = None) -> tuple[int
     client.set_model_version_tag(name, champion.version, "rolled_back", "True")
     client.delete_model_version_tag(name, str(int(to_version)), ARCHIVED_TAG)
     return int(champion.version), int(to_version)
+
+
+def route_event_messages(log_file: str | Path) -> None:
+    """Send MLflow's event messages ("Successfully registered model ...") to ``log_file`` instead of stderr.
+
+    ``mlflow.register_model`` prints them with ``mlflow.utils.logging_utils.eprint`` to the stream
+    ``MLFLOW_LOGGING_STREAM``; ``disable_logging()`` does not last, because every silent ``mlflow.autolog``
+    call enables that stream again when it returns. Replacing the stream does last. This uses a private
+    MLflow name, so ``tests/test_registry.py`` checks it: an MLflow upgrade that renames it fails there.
+    """
+    from mlflow.utils import logging_utils
+
+    if not hasattr(logging_utils, "MLFLOW_LOGGING_STREAM"):
+        raise RegistryError("this MLflow has no mlflow.utils.logging_utils.MLFLOW_LOGGING_STREAM to reroute")
+    import atexit
+
+    current = logging_utils.MLFLOW_LOGGING_STREAM
+    if getattr(current, "name", None) == str(Path(log_file)):
+        return
+    stream = open(log_file, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - lives as long as the kernel
+    atexit.register(stream.close)
+    logging_utils.MLFLOW_LOGGING_STREAM = stream
+    if hasattr(current, "name") and hasattr(current, "close"):  # a file of an earlier call
+        current.close()

@@ -101,22 +101,25 @@ def plot_gains(report: Any, title: str | None = None) -> Figure:
     from mlops_edu.deployment.report import GAINS
 
     fig, axes = plt.subplots(1, 2, figsize=(9.0, 2.6))
-    units = {"f1": ("gain in F1", "{:+.3f}"), "value_per_customer": ("gain in dollars per customer", "${:+.2f}")}
+    from mlops_edu.deployment.report import _signed_dollars
+
+    units = {"f1": ("gain in F1", lambda v: f"{v:+.3f}"), "value_per_customer": ("gain in dollars per customer",
+                                                                                _signed_dollars)}
     for ax, (check, statistic) in zip(axes, GAINS.items()):
         iv, margin = report.intervals[statistic], report.rule.margin(check)
         label, fmt = units[statistic]
         color = CHALLENGER_COLOR if iv.clears(margin) else NEUTRAL_COLOR
         ax.errorbar([iv.estimate], [0], xerr=[[iv.estimate - iv.low], [iv.high - iv.estimate]], fmt="o",
                     color=color, capsize=6, lw=2)
-        ax.axvline(margin, color="black", ls="--", lw=1, label=f"margin {fmt.format(margin)}")
+        ax.axvline(margin, color="black", ls="--", lw=1, label=f"margin {fmt(margin)}")
         ax.axvline(0, color="grey", lw=0.6)
         span = max(abs(iv.low), abs(iv.high), abs(margin), 1e-9)
         ax.set_xlim(-1.25 * span, 1.25 * span)
         ax.set_yticks([])
         ax.set_ylim(-1, 1)
         ax.set_xlabel(label)
-        ax.text(iv.estimate, 0.35, f"{fmt.format(iv.estimate)}\n[{fmt.format(iv.low)}, {fmt.format(iv.high)}]",
-                ha="center", va="bottom", fontsize=8.5)
+        ax.text(iv.estimate, 0.35, f"{fmt(iv.estimate)}\n[{fmt(iv.low)}, {fmt(iv.high)}]", ha="center",
+                va="bottom", fontsize=8.5, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
         ax.legend(loc="lower right", fontsize=8, frameon=False)
         ax.set_title("passes" if iv.clears(margin) else "does not pass", fontsize=10)
     fig.suptitle(title or f"Challenger v{report.challenger_version} vs {report.reference}: "
