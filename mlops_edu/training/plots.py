@@ -104,6 +104,7 @@ def plot_churn_drivers(drivers: pd.DataFrame, title: str = "Which factors drive 
         ax.text(value + top * 0.02, y, reading, va="center", fontsize=8.5)
     ax.set_xlim(0, top * 2.6)
     ax.set_xlabel("drop in validation ROC AUC when the column is shuffled")
+    ax.set_ylabel("raw input column")
     ax.set_title(title)
     ax.grid(axis="y", visible=False)
     fig.tight_layout()
