@@ -166,3 +166,55 @@ def break_even_f1(cost_churn: float = COST_CHURN, cost_discount: float = COST_DI
     """
     p = break_even_precision(cost_churn, cost_discount)
     return round(2 * p / (1 + p), 6)
+
+
+def policy_table(y_true: Any, decisions: dict[str, Any] | None = None, *, cost_churn: float = COST_CHURN,
+                 cost_discount: float = COST_DISCOUNT) -> "pd.DataFrame":
+    """Dollars, F1, precision, recall and share flagged of the trivial policies (and of ``decisions``).
+
+    The two policies that need no model are the baselines every model is judged against; the table also
+    shows their F1, which is why an F1 gate near 0.4 is no gate: offers for everyone reach it.
+
+    >>> policy_table([1, 0, 0, 1])[["dollars", "f1"]]  # doctest: +NORMALIZE_WHITESPACE
+                         dollars     f1
+    policy
+    no offers                0.0  0.000
+    offers for everyone   2000.0  0.667
+    """
+    import pandas as pd
+
+    from mlops_edu.training.metrics import metric_from_counts
+
+    y = np.asarray(y_true).astype(int)
+    rows = {"no offers": np.zeros_like(y), "offers for everyone": np.ones_like(y), **(decisions or {})}
+    table = {}
+    for name, pred in rows.items():
+        counts = confusion_counts(y, np.asarray(pred).astype(int))
+        table[name] = {"dollars": value_of_counts(counts["tp"], counts["fp"], cost_churn=cost_churn,
+                                                  cost_discount=cost_discount),
+                       **{m: round(float(metric_from_counts(m, counts)), 3) for m in ("f1", "precision", "recall")},
+                       "flagged": round(float(np.mean(pred)), 3)}
+    return pd.DataFrame.from_dict(table, orient="index").rename_axis("policy")
+
+
+def accounting_properties(value: Any, y_true: Any, *, seed: int = 0) -> dict[str, bool]:
+    """Check a dollar formula ``value(y_true, offers)`` against the three properties of one accounting.
+
+    1. flagging nobody is worth exactly $0 (doing nothing is the zero);
+    2. a perfect model is worth ``1,500 x churners``;
+    3. value is additive: the two halves of the customers add up to the whole (random offers).
+
+    A formula that counts a missed churner as a gain or as a loss fails property 1 at once.
+
+    >>> accounting_properties(business_value, [1, 0, 0, 1, 1, 0])
+    {'flagging nobody is worth $0': True, 'a perfect model is worth $1,500 x churners': True, 'value adds up over customers': True}
+    """
+    y = np.asarray(y_true).astype(int)
+    offers = np.random.default_rng(seed).integers(0, 2, len(y))
+    half = len(y) // 2
+    return {
+        "flagging nobody is worth $0": bool(np.isclose(value(y, np.zeros_like(y)), 0.0)),
+        "a perfect model is worth $1,500 x churners": bool(np.isclose(value(y, y), (COST_CHURN - COST_DISCOUNT) * y.sum())),
+        "value adds up over customers": bool(np.isclose(value(y, offers), value(y[:half], offers[:half])
+                                                        + value(y[half:], offers[half:]))),
+    }

@@ -71,3 +71,16 @@ def write_telco_csv(path, n: int = 400, seed: int = 0, blanks: int = 3) -> int:
     frame.loc[zero, "Churn"] = "No"
     frame[list(TELCO_HEADER)].to_csv(path, index=False)
     return blanks
+
+
+def write_generated_csv(path, n: int = 1500, seed: int = 1) -> int:
+    """Generated customers written as the public file is laid out (21 columns, blank TotalCharges as " ").
+
+    Returns how many TotalCharges are blank.
+    """
+    from mlops_edu.data import make_customers
+
+    frame = make_customers(n, seed=seed)[list(TELCO_HEADER)]
+    blanks = int(frame["TotalCharges"].isna().sum())
+    frame.to_csv(path, index=False, na_rep=" ")
+    return blanks

@@ -84,3 +84,31 @@ def test_offers_for_everyone_pass_an_f1_04_gate():
     f1_everyone = metric_from_counts("f1", confusion_counts(y, np.ones_like(y)))
     assert f1_everyone == pytest.approx(2 * 0.265 / 1.265, abs=1e-9)
     assert f1_everyone >= business.break_even_f1()
+
+
+def _step04_formula(y_true, y_pred):
+    """The dollar value as the public mlops-end2end step 04 counts it (in our words): a missed churner is +2000."""
+    from mlops_edu.training.metrics import confusion_counts
+
+    c = confusion_counts(y_true, y_pred)
+    return c["tp"] * 1500 - c["fp"] * 500 + c["fn"] * 2000
+
+
+def test_accounting_properties_pass_for_ours_and_catch_the_sign_error():
+    y = np.array([1, 0, 0, 1, 1, 0, 0, 0, 1, 0])
+    ours = business.accounting_properties(business.business_value, y)
+    assert all(ours.values()) and len(ours) == 3
+    theirs = business.accounting_properties(_step04_formula, y)
+    assert theirs["flagging nobody is worth $0"] is False
+    assert theirs["a perfect model is worth $1,500 x churners"] is True    # the error hides from this property
+    assert _step04_formula(y, np.zeros_like(y)) > _step04_formula(y, y)   # doing nothing beats a perfect model
+
+
+def test_policy_table_shows_both_baselines_and_their_f1():
+    y = np.array([1] * 27 + [0] * 73)
+    table = business.policy_table(y, {"model": np.r_[np.ones(20), np.zeros(80)]})
+    assert list(table.index) == ["no offers", "offers for everyone", "model"]
+    assert table.loc["no offers", "dollars"] == 0.0 and table.loc["no offers", "f1"] == 0.0
+    assert table.loc["offers for everyone", "dollars"] == 27 * 1500 - 73 * 500
+    assert table.loc["offers for everyone", "f1"] == round(2 * 0.27 / 1.27, 3) >= business.break_even_f1()
+    assert table.loc["model", "dollars"] == 20 * 1500 and table.loc["model", "flagged"] == 0.2

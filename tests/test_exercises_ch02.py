@@ -34,16 +34,17 @@ def test_q1_num_optional_services(X_train):
         _status(q1, {"n_services": solution.head(10), "X_train": X_train})
 
 
-def test_q2_gate_metric():
-    assert _status(q2, {"gate_metric": "f1"}) == "correct"
-    assert _status(q2, {"gate_metric": "Recall"}) == "correct"
-    assert _status(q2, {"gate_metric": ____}) == "not attempted"
-    with pytest.raises(AssertionError, match="73%"):
-        _status(q2, {"gate_metric": "accuracy"})
-    with pytest.raises(AssertionError, match="ranking"):
-        _status(q2, {"gate_metric": "roc_auc"})
-    with pytest.raises(AssertionError, match="not one of"):
-        _status(q2, {"gate_metric": "speed"})
+def test_q2_f1_of_offers_for_everyone():
+    y_test = pd.Series([1] * 27 + [0] * 73)
+    expected = 2 * 0.27 / 1.27
+    assert _status(q2, {"everyone_f1": expected, "y_test": y_test}) == "correct"
+    assert _status(q2, {"everyone_f1": ____, "y_test": y_test}) == "not attempted"
+    with pytest.raises(AssertionError, match="churn rate"):
+        _status(q2, {"everyone_f1": 0.27, "y_test": y_test})
+    with pytest.raises(AssertionError, match="recall"):
+        _status(q2, {"everyone_f1": 1.0, "y_test": y_test})
+    with pytest.raises(AssertionError, match="0.425"):
+        _status(q2, {"everyone_f1": 0.5, "y_test": y_test})
 
 
 def test_q3_baseline_accuracy():

@@ -1,5 +1,5 @@
 """Tests for mlops_edu.data.lake: Delta round trips keep the canonical dtypes, time travel, history,
-MLflow lineage source, keyed-hash pseudonymisation and the medallion flow."""
+MLflow lineage source and keyed-hash pseudonymisation."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ import pytest
 
 from mlops_edu.data import (
     CANONICAL_DTYPES,
-    SchemaError,
     dataset_source,
     make_customers,
-    medallion,
     pseudonymise,
     read_table,
     table_history,
@@ -138,30 +136,3 @@ def test_pseudonymise_is_keyed_and_stable():
     assert a.iloc[0] != hashlib.sha256(b"7590-VHVEG").hexdigest()[:16]  # not a plain hash
     with pytest.raises(ValueError, match="key"):
         pseudonymise(ids, key="")
-
-
-def test_medallion_flow_keeps_pii_out_of_silver_and_gold(tmp_path, customers):
-    res = medallion(customers, tmp_path, key="course-secret", drop_columns=("state",),
-                    gold=lambda df: df.assign(n_rows=len(df)))
-    bronze, silver, gold = (read_table(r.path) for r in (res.bronze, res.silver, res.gold))
-    pd.testing.assert_frame_equal(bronze, customers)
-    raw_ids = set(customers["customerID"])
-    assert not raw_ids & set(silver["customerID"]) and not raw_ids & set(gold["customerID"])
-    assert silver["customerID"].is_unique and len(silver) == len(customers)
-    assert "state" not in gold.columns and (gold["n_rows"] == 500).all()
-    assert silver.drop(columns="customerID").equals(customers.drop(columns="customerID"))
-    summary = res.summary()
-    assert summary["layer"].tolist() == ["bronze", "silver", "gold"]
-    assert summary["version"].tolist() == [0, 0, 0] and summary["rows"].tolist() == [500, 500, 500]
-    assert str(tmp_path) not in summary.to_string()
-    again = medallion(customers.iloc[:10], tmp_path, key="course-secret", mode="append", drop_columns=("state",),
-                      gold=lambda df: df.assign(n_rows=len(df)))
-    assert (again.bronze.version, again.silver.version, again.gold.version) == (1, 1, 1)
-
-
-def test_medallion_rejects_invalid_raw_data(tmp_path, customers):
-    bad = customers.assign(Churn=customers["Churn"].where(customers.index != 7, "Maybe"))
-    with pytest.raises(SchemaError, match="Maybe"):
-        medallion(bad, tmp_path, key="k")
-    assert not (tmp_path / "silver_customers").exists()  # nothing invalid reached silver
-    assert read_table(tmp_path / "bronze_customers").shape == customers.shape  # bronze keeps the raw data

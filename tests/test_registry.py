@@ -47,9 +47,10 @@ def _install_weak_champion(data):
     return int(mv.version)
 
 
-def _validate(data, threshold=0.5):
+def _validate(data, threshold=0.5, **rule):
     _, _, X_hold, y_hold = data
-    return validation.validate_challenger(X_hold, y_hold, X_hold.head(20), name=NAME, f1_threshold=threshold)
+    return validation.validate_challenger(X_hold, y_hold, X_hold.head(20), name=NAME, f1_threshold=threshold,
+                                          rule=validation.PromotionRule(seed=0, **rule))
 
 
 def test_register_describes_tags_and_sets_challenger(store, data):
@@ -95,14 +96,19 @@ def test_first_deploy_challenger_wins(store, data):
     _register(data, "v1")
     report = _validate(data)
     assert report.champion_version is None and report.passed, report.reason()
-    assert report.check("metric_f1_vs_champion_passed").detail.startswith("first deploy")
-    assert report.baseline_value == business.best_trivial_policy(data[3])[1]
+    policy, dollars = business.best_trivial_policy(data[3])
+    assert report.reference == f"{policy} (no model)" and report.baseline_value == dollars
+    assert "gain over " + policy in report.check("value_gain_passed").detail
     assert report.challenger_metrics["business_value"] > report.baseline_value
+    assert report.trivial_values == business.trivial_policy_values(data[3])
     assert [c.name for c in report.checks] == list(validation.CHECKS)
     tags = registry.version_by_alias(registry.CHALLENGER, NAME).tags
     assert all(tags[c] == "True" for c in validation.CHECKS)
     assert tags["f1_threshold"] == "0.500" and float(tags["validation_f1"]) == round(report.challenger_metrics["f1"], 3)
-    assert list(report.comparison().index) == ["Challenger (v1)", "best policy without a model"]
+    interval = report.intervals["value_per_customer"]
+    assert float(tags["value_gain_per_customer_low"]) == pytest.approx(interval.low, abs=1e-4) and interval.low > 0
+    assert tags["compared_with"] == report.reference and "2000 paired resamples" in tags["bootstrap"]
+    assert list(report.comparison().index) == ["Challenger (v1)", f"{policy} (no model)"]
     result = validation.promote(report)
     assert result.promoted and result.new_champion == 1 and result.old_champion is None
     assert "first deploy" in result.reason
@@ -144,16 +150,16 @@ def test_worse_challenger_is_refused_on_the_same_rows(store, data):
     _register(data, "weak", shuffle_labels=True)
     report = _validate(data, threshold=0.0)
     assert not report.passed
-    assert "metric_f1_vs_champion_passed" in report.failed and "business_value_passed" in report.failed
-    assert "vs Champion v1" in report.check("metric_f1_vs_champion_passed").detail
+    assert report.failed == ["f1_gain_passed", "value_gain_passed"]
+    assert "gain over Champion v1" in report.check("f1_gain_passed").detail
+    assert report.intervals["f1"].high < 0          # clearly worse, not merely "not better"
     result = validation.promote(report)
     assert not result.promoted and result.new_champion == 1
     assert registry.aliases(NAME) == {"Challenger": 2, "Champion": 1}
 
 
 def test_invalid_challenger_without_description_or_signature_is_refused(store, data):
-    _register(data, "strong")
-    validation.promote(_validate(data))
+    _install_weak_champion(data)
     _register(data, "undocumented", description="tiny")
     report = _validate(data)
     assert report.failed == ["has_description"]
@@ -193,3 +199,77 @@ def test_validate_needs_a_challenger_and_promote_a_current_one(store, data):
     _register(data, "v2")  # Challenger moved on: the old report must not promote anything
     with pytest.raises(registry.RegistryError, match="no longer version 1"):
         validation.promote(report)
+
+
+def test_no_f1_floor_declared_means_no_f1_floor_check(store, data):
+    _register(data, "v1")
+    report = _validate(data, threshold=None)
+    assert [c.name for c in report.checks] == [c for c in validation.CHECKS if c != "metric_f1_passed"]
+    assert "f1_threshold" not in registry.version_by_alias(registry.CHALLENGER, NAME).tags
+
+
+def test_an_identical_challenger_is_not_promoted(store, data):
+    """Same model, same rows: the gain is exactly 0, its interval [0, 0] does not clear a margin of 0."""
+    _register(data, "strong")
+    assert validation.promote(_validate(data)).promoted
+    _register(data, "strong-again")                  # the same training code on the same data
+    report = _validate(data)
+    for statistic in ("f1", "value_per_customer"):
+        iv = report.intervals[statistic]
+        assert (iv.estimate, iv.low, iv.high) == (0.0, 0.0, 0.0)
+    assert report.failed == ["f1_gain_passed", "value_gain_passed"]
+    assert not validation.promote(report).promoted and registry.aliases(NAME) == {"Challenger": 2, "Champion": 1}
+
+
+def test_promotion_follows_the_interval_and_the_declared_margin(store, data):
+    """A clearly better Challenger passes at margin 0 and is refused when the margin exceeds its lower bound."""
+    _install_weak_champion(data)
+    _register(data, "strong")
+    report = _validate(data)
+    gain = report.intervals["value_per_customer"]
+    assert report.passed and gain.low > 0
+    strict = _validate(data, min_gain_usd=gain.low + 1.0)          # the same rows, a higher bar
+    assert strict.intervals["value_per_customer"] == gain         # same seed, same interval
+    assert strict.failed == ["value_gain_passed"]
+    assert not validation.promote(strict).promoted
+    tags = registry.version_by_alias(registry.CHALLENGER, NAME).tags
+    assert tags["value_gain_passed"] == "False"
+    assert float(tags["value_gain_per_customer_margin"]) == pytest.approx(gain.low + 1.0, abs=1e-3)
+    assert validation.promote(_validate(data)).promoted           # back to margin 0: promoted
+
+
+def test_the_reference_is_offers_for_everyone_when_churn_is_common(store, data):
+    """With churn above the break-even 25 %, the first Challenger must beat offers for everyone, not $0."""
+    _register(data, "v1")
+    _, _, X_hold, y_hold = data
+    churny = y_hold.to_numpy().astype(bool)
+    keep = churny | (np.cumsum(~churny) <= churny.sum())       # about half churners
+    report = validation.validate_challenger(X_hold[keep], y_hold[keep], X_hold.head(20), name=NAME)
+    assert report.reference == "offers for everyone (no model)"
+    assert report.baseline_value == report.trivial_values["offers for everyone"] > 0
+    assert report.reference_metrics["recall"] == 1.0
+
+
+def test_a_first_model_without_skill_is_not_deployed(store, data):
+    """A model trained on shuffled labels must beat the best policy without a model, and cannot."""
+    _register(data, "no-skill", shuffle_labels=True)
+    report = _validate(data, threshold=None)
+    assert report.champion_version is None and report.reference.endswith("(no model)")
+    assert "value_gain_passed" in report.failed and report.intervals["value_per_customer"].low < 0
+    assert not validation.promote(report).promoted and registry.aliases(NAME) == {"Challenger": 1}
+
+
+def test_register_model_messages_go_to_the_log_not_stderr(store, data, capfd):
+    """mlflow.register_model prints through a private MLflow stream; route_event_messages keeps it off stderr
+    even after a silent autolog call (which re-enables MLflow's event stream)."""
+    import mlflow
+
+    X, y, _, _ = data
+    registry.route_event_messages(store.logs / "chapter.log")
+    mlflow.autolog(silent=True, log_models=False)
+    mlflow.autolog(disable=True)
+    info = log_tiny(X, y, run_name="quiet")
+    capfd.readouterr()
+    mlflow.register_model(info.model_uri, NAME)
+    assert capfd.readouterr().err == ""
+    assert f"Successfully registered model '{NAME}'" in (store.logs / "chapter.log").read_text()

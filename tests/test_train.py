@@ -186,6 +186,38 @@ def test_churn_drivers_in_plain_words(split):
     assert all(text.startswith("churn ") for text in drivers["reading"])
 
 
+def test_an_add_on_is_read_among_customers_with_the_service(split):
+    """'No' vs 'Yes' among internet customers, never 'No' vs 'No internet service'."""
+    from mlops_edu.training.diagnostics import _plain_reading
+
+    X, y = split.X_train, split.y_train
+    reading = _plain_reading(X["OnlineSecurity"], y)
+    assert "No internet service" not in reading and reading.endswith("(customers with the service)")
+    internet = X["InternetService"] != "No"
+    rates = y[internet].groupby(X.loc[internet, "OnlineSecurity"].astype(str)).mean()
+    assert f"churn {rates.max():.0%} for '{rates.idxmax()}' vs {rates.min():.0%} for '{rates.idxmin()}'" in reading
+
+
+def test_kfold_table_and_the_one_standard_error_rule(split):
+    from mlops_edu.training import kfold_table, simplest_within_one_se
+
+    table = kfold_table(split, ("logreg", "lightgbm"), {"lightgbm": {"n_estimators": 30}}, k=3, seed=0)
+    assert list(table.index) == ["logistic regression", "LightGBM"]
+    direct = kfold_f1(split.X_train, split.y_train, "lightgbm", {"n_estimators": 30}, k=3, seed=0)
+    assert table.loc["LightGBM", "mean"] == round(direct.mean, 4)
+    folds = table.loc["LightGBM", ["fold_1", "fold_2", "fold_3"]].to_numpy(dtype=float)
+    assert table.loc["LightGBM", "se"] == pytest.approx(np.std(folds, ddof=1) / np.sqrt(3), abs=1e-4)
+    rows = {"kind": ["logreg", "random_forest", "lightgbm"], "mean": [0.600, 0.598, 0.611], "se": [0.01] * 3}
+    close = pd.DataFrame(rows)
+    assert simplest_within_one_se(close) == ("lightgbm", 0.601)      # logreg 0.600 misses the bar by 0.001
+    assert simplest_within_one_se(close.assign(se=[0.01, 0.01, 0.012])) == ("logreg", 0.599)  # within noise
+    assert simplest_within_one_se(close.assign(se=[0.01, 0.01, 0.005])) == ("lightgbm", 0.606)  # clearly best
+    far = close.assign(mean=[0.55, 0.605, 0.611], se=[0.01, 0.01, 0.008])
+    assert simplest_within_one_se(far) == ("random_forest", 0.603)
+    with pytest.raises(TrainingError, match="simplicity order"):
+        simplest_within_one_se(close.assign(kind=["logreg", "random_forest", "xgboost"]))
+
+
 def test_deploy_gate_both_branches():
     decision = deploy_gate({"f1": 0.62, "roc_auc": 0.84}, threshold=0.8)
     assert isinstance(decision, GateDecision) and not decision.passed

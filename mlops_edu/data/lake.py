@@ -1,4 +1,4 @@
-"""Delta tables for the workbook: write, append, time travel, history, lineage, medallion flow.
+"""Delta tables for the workbook: write, append, time travel, history, lineage, pseudonymisation.
 
 Lecture sections served: 5.1 (the training pipeline reads a *versioned* table), 9/10 (the lab's
 five steps on Delta tables), 4 (governance: PII never reaches training).
@@ -13,8 +13,9 @@ Everything uses ``deltalake`` (delta-rs, no JVM). Tables are folders (``ws.table
 * :func:`table_history` lists the versions (version, operation, mode, rows added, timestamp).
 * :func:`dataset_source` gives the MLflow ``DeltaDatasetSource`` of a table version, for
   ``mlflow.data.from_pandas(df, source=...)`` + ``mlflow.log_input`` (dataset lineage in the run).
-* :func:`medallion` runs bronze (raw, as received) -> silver (validated, ``customerID`` replaced by a
-  keyed hash, :func:`pseudonymise`) -> gold (the training table) and returns the three table versions.
+* :func:`pseudonymise` replaces identifiers by a keyed hash (governance, lecture 4.5).
+
+The bronze -> training flow of the lab lives in :mod:`mlops_edu.lab.tables` (one flow, not two).
 
 Example::
 
@@ -30,14 +31,13 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from mlops_edu.data.schema import STRING_DTYPE, SchemaError
-from mlops_edu.data.validation import validate_customers
+from mlops_edu.data.schema import STRING_DTYPE
 
 
 def _to_arrow(df: pd.DataFrame) -> pa.Table:
@@ -226,7 +226,7 @@ def dataset_source(path: str | Path, version: int | None = None):
 
 
 # ----------------------------------------------------------------------------------------------------
-# Governance: pseudonymisation and the medallion flow
+# Governance: pseudonymisation
 # ----------------------------------------------------------------------------------------------------
 
 
@@ -262,68 +262,3 @@ class TableRef:
     path: Path
     version: int
     rows: int
-
-
-@dataclass(frozen=True)
-class MedallionResult:
-    """The three layers written by :func:`medallion` (each a :class:`TableRef`)."""
-
-    bronze: TableRef
-    silver: TableRef
-    gold: TableRef
-
-    def summary(self) -> pd.DataFrame:
-        """One row per layer: layer, table name, version, rows (no machine paths: safe to print)."""
-        return pd.DataFrame([(lay, r.name, r.version, r.rows) for lay, r in
-                             (("bronze", self.bronze), ("silver", self.silver), ("gold", self.gold))],
-                            columns=["layer", "table", "version", "rows"])
-
-
-def medallion(raw: pd.DataFrame, lake: str | Path, key: str | bytes, mode: str = "overwrite",
-              gold: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
-              drop_columns: tuple[str, ...] = ()) -> MedallionResult:
-    """Bronze -> silver -> gold Delta tables for the customers (lectures 4 and 9).
-
-    * bronze (``<lake>/bronze_customers``): the raw frame exactly as received (PII included).
-    * silver (``<lake>/silver_customers``): validated with :func:`mlops_edu.data.validate_customers`
-      (raises :class:`SchemaError` naming the problem) and ``customerID`` replaced by
-      :func:`pseudonymise` (``key``) so no raw id goes further.
-    * gold (``<lake>/gold_training``): the training table: silver without ``drop_columns``, then
-      ``gold(frame)`` if given (e.g. feature engineering); still keyed by the pseudonymous id.
-
-    Parameters
-    ----------
-    raw: canonical customer frame (from :func:`mlops_edu.data.make_customers` or ``load_telco_csv``).
-    lake: folder holding the tables (e.g. ``ws.lake``).
-    key: secret for the keyed hash (keep it out of the code in real life: an environment variable).
-    mode: ``"overwrite"`` or ``"append"`` for all three tables.
-    gold: optional transformation silver -> gold.
-    drop_columns: columns left out of gold (e.g. ``("state",)``).
-
-    Returns
-    -------
-    :class:`MedallionResult` with the version and row count of each table.
-    """
-    lake = Path(lake)
-    bronze_path = lake / "bronze_customers"
-    silver_path = lake / "silver_customers"
-    gold_path = lake / "gold_training"
-    vb = write_table(raw, bronze_path, mode=mode)
-    silver = raw.reset_index(drop=True).copy()
-    validate_customers(silver, require_label="Churn" in silver.columns)
-    silver["customerID"] = pseudonymise(silver["customerID"], key)
-    vs = write_table(silver, silver_path, mode=mode)
-    missing = [c for c in drop_columns if c not in silver.columns]
-    if missing:
-        raise SchemaError(f"medallion: drop_columns not in the frame: {missing}")
-    g = silver.drop(columns=list(drop_columns))
-    if gold is not None:
-        g = gold(g)
-        if not isinstance(g, pd.DataFrame):
-            raise TypeError(f"medallion: gold() must return a DataFrame, got {type(g).__name__}")
-    vg = write_table(g, gold_path, mode=mode)
-    return MedallionResult(
-        bronze=TableRef("bronze_customers", bronze_path, vb, len(raw)),
-        silver=TableRef("silver_customers", silver_path, vs, len(silver)),
-        gold=TableRef("gold_training", gold_path, vg, len(g)),
-    )

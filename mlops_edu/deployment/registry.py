@@ -1,4 +1,4 @@
-"""The model registry of the lab: register, describe, tag, aliases, validation, promotion, rollback.
+"""The model registry of the lab: register, describe, tag, aliases, lineage, rollback.
 
 Serves lecture section 10 (the end-to-end lab), steps 3 and 4, done with the open-source MLflow model
 registry instead of Unity Catalog:
@@ -6,15 +6,12 @@ registry instead of Unity Catalog:
 * :func:`register` puts a logged model under a three-part name in the spirit of the lab's
   ``<catalog>.<schema>.mlops_churn`` (default :data:`MODEL_NAME` = ``workbook.mlops.mlops_churn``) with
   a description and tags, and gives it the alias ``Challenger``.
-* :func:`validate_challenger` runs the automated checks of the lab on the ``Challenger`` and writes each
-  result back as a model-version tag (``has_description``, ``has_signature``, ``inference_passed``,
-  ``metric_f1_passed``, ``metric_f1_vs_champion_passed``, ``business_value_passed``). Champion and
-  Challenger are scored on the *same* held-out rows and compared with
-  :func:`mlflow.validate_evaluation_results` and :class:`mlflow.models.MetricThreshold`.
-* :func:`promote` moves ``Champion`` to the validated Challenger, removes ``Challenger`` and tags the old
-  champion ``archived``; :func:`rollback` moves ``Champion`` back to the previous version, one alias move.
-* :func:`business_value` is the lab's dollar value of a churn model: a lost customer costs $2000 and a
-  retention discount $500, so ``value = TP*1500 - FP*500 - FN*2000``.
+* :func:`mlops_edu.deployment.validation.validate_challenger` runs the automated checks of the lab on the
+  ``Challenger`` and writes each result back as a model-version tag; Champion and Challenger are compared
+  on the *same* held-out rows with a paired bootstrap (:mod:`mlops_edu.deployment.validation`).
+* :func:`mlops_edu.deployment.validation.promote` moves ``Champion`` to the validated Challenger, removes
+  ``Challenger`` and tags the old champion ``archived``; :func:`rollback` moves ``Champion`` back to the
+  previous version, one alias move.
 
 Aliases, not stages: inference code always loads ``models:/<name>@Champion``; promotion and rollback
 move a pointer and never touch the inference code.
@@ -23,6 +20,7 @@ move a pointer and never touch the inference code.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import pandas as pd
@@ -252,3 +250,27 @@ def rollback(name: str = MODEL_NAME, to_version: int | None = None) -> tuple[int
     client.set_model_version_tag(name, champion.version, "rolled_back", "True")
     client.delete_model_version_tag(name, str(int(to_version)), ARCHIVED_TAG)
     return int(champion.version), int(to_version)
+
+
+def route_event_messages(log_file: str | Path) -> None:
+    """Send MLflow's event messages ("Successfully registered model ...") to ``log_file`` instead of stderr.
+
+    ``mlflow.register_model`` prints them with ``mlflow.utils.logging_utils.eprint`` to the stream
+    ``MLFLOW_LOGGING_STREAM``; ``disable_logging()`` does not last, because every silent ``mlflow.autolog``
+    call enables that stream again when it returns. Replacing the stream does last. This uses a private
+    MLflow name, so ``tests/test_registry.py`` checks it: an MLflow upgrade that renames it fails there.
+    """
+    from mlflow.utils import logging_utils
+
+    if not hasattr(logging_utils, "MLFLOW_LOGGING_STREAM"):
+        raise RegistryError("this MLflow has no mlflow.utils.logging_utils.MLFLOW_LOGGING_STREAM to reroute")
+    import atexit
+
+    current = logging_utils.MLFLOW_LOGGING_STREAM
+    if getattr(current, "name", None) == str(Path(log_file)):
+        return
+    stream = open(log_file, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - lives as long as the kernel
+    atexit.register(stream.close)
+    logging_utils.MLFLOW_LOGGING_STREAM = stream
+    if hasattr(current, "name") and hasattr(current, "close"):  # a file of an earlier call
+        current.close()

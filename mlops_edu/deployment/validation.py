@@ -1,16 +1,23 @@
-"""Automated validation of the Challenger (lecture section 10, step 4): one small function per check.
+"""Automated validation of the Challenger and its promotion (lecture section 10, step 4): one function per check.
+
+The lab loads ``@Challenger``, runs automated checks (a description, the F1 floor) and compares it with
+``@Champion`` (a first deploy has none). Here the comparison is noise-aware: both models score the
+**same** held-out rows and a paired bootstrap (:func:`mlops_edu.training.bootstrap.paired_bootstrap`)
+gives an interval of the gain in F1 and in dollars per customer; the Challenger is promoted only when
+each interval's lower bound exceeds a margin declared in advance (:class:`PromotionRule`). On a first
+deploy the Challenger must beat the better of the two policies that need no model (no offers, offers
+for everyone; :func:`mlops_edu.business.best_trivial_policy`) in the same way.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
 
-from mlops_edu.business import best_trivial_policy, business_value, usd
-from mlops_edu.training.metrics import confusion_counts
+from mlops_edu.business import best_trivial_policy, business_value, trivial_policy_values
 from mlops_edu.deployment.registry import (
     ARCHIVED_TAG,
     CHALLENGER,
@@ -22,253 +29,228 @@ from mlops_edu.deployment.registry import (
     model_uri,
     version_by_alias,
 )
-
-MIN_DESCRIPTION = 20
-"""A model-version description shorter than this many characters fails ``has_description``."""
-
-CHECKS = ("has_description", "has_signature", "inference_passed", "metric_f1_passed",
-          "metric_f1_vs_champion_passed", "business_value_passed")
-"""Names of the validation checks, in the order they run; each becomes a model-version tag."""
-
+from mlops_edu.deployment.report import (CHECKS, GAINS, MIN_DESCRIPTION, Check, PromotionRule, ValidationReport,  # noqa: F401
+                                         _signed_dollars)
+from mlops_edu.training.bootstrap import Interval, interval_gate, paired_bootstrap
+from mlops_edu.training.metrics import (THRESHOLD_METRICS, classification_metrics, confusion_counts, deploy_gate,
+                                        metric_from_counts)
 
 # --------------------------------------------------------------------------------------------------
-# Validation: checks, champion vs challenger (section 10, step 4)
+# Scoring on the held-out rows
 # --------------------------------------------------------------------------------------------------
 
-@dataclass
-class Check:
-    """One validation check: its tag name, whether it passed, and why (one sentence)."""
+def _metrics(y: np.ndarray, proba: np.ndarray | None, pred: np.ndarray) -> dict[str, float]:
+    """Held-out metrics of 0/1 decisions ``pred`` (ROC AUC from ``proba``; NaN for a policy without scores)."""
+    counts = confusion_counts(y, pred)
+    metrics = {m: float(metric_from_counts(m, counts)) for m in THRESHOLD_METRICS}
+    metrics["roc_auc"] = classification_metrics(y, proba)["roc_auc"] if proba is not None else float("nan")
+    metrics.update({k: float(v) for k, v in counts.items()})
+    metrics["business_value"] = business_value(y, pred)
+    return metrics
 
-    name: str
-    passed: bool
-    detail: str
 
+def _decisions(model: Any, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    from mlops_edu.deployment.inference import score_pandas
 
-@dataclass
-class ValidationReport:
-    """What :func:`validate_challenger` found.
-
-    Attributes
-    ----------
-    name, challenger_version, champion_version (None on a first deploy), f1_threshold,
-    checks: the :class:`Check` list in :data:`CHECKS` order,
-    challenger_metrics, champion_metrics: held-out metrics (f1, precision, recall, accuracy, roc_auc,
-        business_value, tp, fp, fn, tn); champion_metrics is None on a first deploy,
-    baseline_value: the dollars the Challenger had to beat (the Champion's, or doing nothing).
-    """
-
-    name: str
-    challenger_version: int
-    champion_version: int | None
-    f1_threshold: float
-    checks: list[Check] = field(default_factory=list)
-    challenger_metrics: dict[str, float] | None = None
-    champion_metrics: dict[str, float] | None = None
-    baseline_value: float | None = None
-
-    @property
-    def passed(self) -> bool:
-        """True when every check passed."""
-        return all(c.passed for c in self.checks)
-
-    @property
-    def failed(self) -> list[str]:
-        """Names of the checks that failed."""
-        return [c.name for c in self.checks if not c.passed]
-
-    def check(self, name: str) -> Check:
-        """The check called ``name``."""
-        for c in self.checks:
-            if c.name == name:
-                return c
-        raise KeyError(f"no check named {name!r}; checks are {[c.name for c in self.checks]}")
-
-    def table(self) -> pd.DataFrame:
-        """The checks as a table: check, passed, detail."""
-        return pd.DataFrame([{"check": c.name, "passed": c.passed, "detail": c.detail} for c in self.checks])
-
-    def comparison(self) -> pd.DataFrame:
-        """Challenger vs Champion (or doing nothing) on the same held-out rows, rounded to 3 decimals."""
-        keys = ("f1", "precision", "recall", "roc_auc", "tp", "fp", "fn", "business_value")
-        rows = {f"Challenger (v{self.challenger_version})": self.challenger_metrics or {}}
-        if self.champion_version is not None:
-            rows[f"Champion (v{self.champion_version})"] = self.champion_metrics or {}
-        else:
-            rows["best policy without a model"] = {"business_value": self.baseline_value}
-        frame = pd.DataFrame({k: {key: v.get(key, np.nan) for key in keys} for k, v in rows.items()}).T
-        return frame.astype(float).round(3)
-
-    def reason(self) -> str:
-        """One sentence: why the Challenger may or may not be promoted."""
-        if self.passed:
-            who = (f"beats or ties Champion v{self.champion_version}" if self.champion_version is not None
-                   else "first deploy, no Champion yet")
-            return f"all {len(self.checks)} checks passed ({who})"
-        return "; ".join(f"{c.name}: {c.detail}" for c in self.checks if not c.passed)
+    scored = score_pandas(model, X)
+    return scored["churn_probability"].to_numpy(dtype=float), scored["predictions"].to_numpy().astype(int)
 
 
 def evaluate_version(model: Any, X: pd.DataFrame, y: Iterable[int]) -> dict[str, float]:
     """Score ``X`` with a model (URI or loaded PyFuncModel); return held-out metrics and the dollar value.
 
-    Metrics: accuracy, precision, recall, f1, roc_auc (from :func:`mlops_edu.training.classification_metrics`
-    on the churn probability), the confusion counts tp/fp/fn/tn and ``business_value`` of the 0/1
-    predictions. All plain floats.
+    Metrics: accuracy, precision, recall, f1, roc_auc (on the churn probability), the confusion counts
+    tp/fp/fn/tn and ``business_value`` of the 0/1 predictions. All plain floats.
     """
-    from mlops_edu.deployment.inference import score_pandas
-    from mlops_edu.training.metrics import classification_metrics
-
     y_arr = np.asarray(y).astype(int)
-    scored = score_pandas(model, X)
-    metrics = {k: float(v) for k, v in classification_metrics(y_arr, scored["churn_probability"].to_numpy()).items()}
-    counts = confusion_counts(y_arr, scored["predictions"].to_numpy())
-    metrics.update({k: float(v) for k, v in counts.items()})
-    metrics["business_value"] = business_value(y_arr, scored["predictions"].to_numpy())
-    return metrics
-
-
-def _threshold_check(metric: str, candidate: Mapping[str, float], baseline: Mapping[str, float] | None,
-                     *, threshold: float | None = None) -> str | None:
-    """Run :func:`mlflow.validate_evaluation_results` for one metric; None if it passes, else the message.
-
-    With ``baseline`` the candidate must be *no worse* than the baseline (``min_relative_change=0.0``:
-    candidate >= baseline, ties pass); with ``threshold`` it must reach the value.
-    """
-    import mlflow
-    from mlflow.models import MetricThreshold
-    from mlflow.models.evaluation import EvaluationResult
-    from mlflow.models.evaluation.validation import ModelValidationFailedException
-
-    if baseline is not None:
-        rule = MetricThreshold(min_relative_change=0.0, greater_is_better=True)
-        base = EvaluationResult(metrics={metric: float(baseline[metric])}, artifacts={})
-    else:
-        rule = MetricThreshold(threshold=float(threshold), greater_is_better=True)
-        base = None
-    try:
-        mlflow.validate_evaluation_results({metric: rule}, EvaluationResult(
-            metrics={metric: float(candidate[metric])}, artifacts={}), base)
-    except ModelValidationFailedException as failure:
-        return str(failure.message)
-    return None
-
-
-def validate_challenger(X_holdout: pd.DataFrame, y_holdout: Iterable[int], X_sample: pd.DataFrame, *,
-                        name: str = MODEL_NAME, f1_threshold: float = 0.8,
-                        min_description: int = MIN_DESCRIPTION, write_tags: bool = True) -> ValidationReport:
-    """Run the lab's automated checks on ``name@Challenger`` and tag the version with the results.
-
-    Serves section 10, step 4. The checks (each written back as a model-version tag ``"True"``/``"False"``
-    when ``write_tags``):
-
-    1. ``has_description``: the version description has at least ``min_description`` characters.
-    2. ``has_signature``: the logged model has an input signature.
-    3. ``inference_passed``: it scores ``X_sample`` (rows of the inference table) without error,
-       one 0/1 prediction and one probability in [0, 1] per row.
-    4. ``metric_f1_passed``: F1 on the held-out rows >= ``f1_threshold``.
-    5. ``metric_f1_vs_champion_passed``: F1 no worse than the Champion's on the *same* rows
-       (passes on a first deploy, when ``@Champion`` does not exist).
-    6. ``business_value_passed``: dollars (:func:`business_value`) no worse than the Champion's, or
-       better than doing nothing on a first deploy.
-
-    Comparisons use :func:`mlflow.validate_evaluation_results` with :class:`mlflow.models.MetricThreshold`.
-    Also tags ``validation_f1``, ``business_value`` and ``f1_threshold``.
-
-    Returns
-    -------
-    :class:`ValidationReport`; ``report.passed`` says whether :func:`promote` will accept it.
-    """
-    client = _client()
-    challenger = version_by_alias(CHALLENGER, name)
-    if challenger is None:
-        raise RegistryError(f"{name}@{CHALLENGER} does not exist: register a model with alias "
-                            f"{CHALLENGER!r} first")
-    champion = version_by_alias(CHAMPION, name)
-    if champion is not None and champion.version == challenger.version:
-        champion = None
-    y_arr = np.asarray(y_holdout).astype(int)
-    report = ValidationReport(name=name, challenger_version=int(challenger.version),
-                              champion_version=int(champion.version) if champion is not None else None,
-                              f1_threshold=float(f1_threshold))
-    checks = report.checks
-    uri = model_uri(name, version=challenger.version)
-
-    description = (challenger.description or "").strip()
-    checks.append(Check("has_description", len(description) >= min_description,
-                        f"description has {len(description)} characters (minimum {min_description})"))
-
-    import mlflow
-
-    try:
-        loaded = mlflow.pyfunc.load_model(uri)
-    except Exception as error:  # noqa: BLE001 - a model that does not load fails every later check
-        loaded, load_error = None, f"the model does not load: {type(error).__name__}: {error}"
-    signature = loaded.metadata.signature if loaded is not None else None
-    if loaded is None:
-        sig_detail = load_error
-    elif signature is None:
-        sig_detail = "the model was logged without a signature"
-    else:
-        sig_detail = f"signature with {len(signature.inputs.input_names())} input columns"
-    checks.append(Check("has_signature", signature is not None, sig_detail))
-
-    from mlops_edu.deployment.inference import score_pandas
-
-    try:
-        if loaded is None:
-            raise RegistryError(load_error)
-        scored = score_pandas(loaded, X_sample)
-        proba = scored["churn_probability"].to_numpy(dtype=float)
-        ok = (len(scored) == len(X_sample) and set(np.unique(scored["predictions"])) <= {0, 1}
-              and bool(np.all((proba >= 0) & (proba <= 1))))
-        detail = (f"scored {len(X_sample)} inference rows" if ok
-                  else "predictions are not one 0/1 label and one probability per row")
-    except Exception as error:  # noqa: BLE001 - the check reports any scoring failure
-        ok, detail = False, f"scoring {len(X_sample)} inference rows failed: {type(error).__name__}: {error}"
-    checks.append(Check("inference_passed", ok, detail))
-
-    try:
-        if loaded is None:
-            raise RegistryError(load_error)
-        report.challenger_metrics = evaluate_version(loaded, X_holdout, y_arr)
-    except Exception as error:  # noqa: BLE001
-        failure = f"held-out scoring failed: {type(error).__name__}: {error}"
-        checks += [Check("metric_f1_passed", False, failure),
-                   Check("metric_f1_vs_champion_passed", False, failure),
-                   Check("business_value_passed", False, failure)]
-    else:
-        cm = report.challenger_metrics
-        message = _threshold_check("f1", cm, None, threshold=f1_threshold)
-        checks.append(Check("metric_f1_passed", message is None,
-                            f"F1 {cm['f1']:.3f} {'>=' if message is None else '<'} threshold {f1_threshold:.3f}"))
-        if champion is None:
-            baseline_name, report.baseline_value = best_trivial_policy(y_arr)
-            checks.append(Check("metric_f1_vs_champion_passed", True, "first deploy: no Champion to compare with"))
-        else:
-            report.champion_metrics = evaluate_version(model_uri(name, version=champion.version), X_holdout, y_arr)
-            report.baseline_value = report.champion_metrics["business_value"]
-            pm = report.champion_metrics
-            message = _threshold_check("f1", cm, pm)
-            checks.append(Check("metric_f1_vs_champion_passed", message is None,
-                                f"F1 {cm['f1']:.3f} vs Champion v{champion.version} {pm['f1']:.3f} on the same rows"))
-        who = f"Champion v{champion.version}" if champion is not None else f"{baseline_name} (no model)"
-        message = _threshold_check("business_value", cm, {"business_value": report.baseline_value})
-        checks.append(Check("business_value_passed", message is None,
-                            f"{usd(cm['business_value'])} vs {who} {usd(report.baseline_value)}"))
-
-    if write_tags:
-        for c in checks:
-            client.set_model_version_tag(name, challenger.version, c.name, str(c.passed))
-        client.set_model_version_tag(name, challenger.version, "f1_threshold", f"{f1_threshold:.3f}")
-        if report.challenger_metrics is not None:
-            client.set_model_version_tag(name, challenger.version, "validation_f1",
-                                         f"{report.challenger_metrics['f1']:.3f}")
-            client.set_model_version_tag(name, challenger.version, "business_value",
-                                         f"{report.challenger_metrics['business_value']:.0f}")
-    return report
+    proba, pred = _decisions(model, X)
+    return _metrics(y_arr, proba, pred)
 
 
 # --------------------------------------------------------------------------------------------------
-# Promotion and rollback (section 10, step 4; section 6 "rollback")
+# The checks, one function each
+# --------------------------------------------------------------------------------------------------
+
+def check_description(version: Any, min_chars: int = MIN_DESCRIPTION) -> Check:
+    """``has_description``: the model version says what it is in at least ``min_chars`` characters."""
+    text = (getattr(version, "description", None) or "").strip()
+    return Check("has_description", len(text) >= min_chars,
+                 f"description has {len(text)} characters (minimum {min_chars})")
+
+
+def load_version(uri: str) -> tuple[Any, str | None]:
+    """``(loaded pyfunc model, None)`` or ``(None, why it does not load)``."""
+    import mlflow
+
+    try:
+        return mlflow.pyfunc.load_model(uri), None
+    except Exception as error:  # noqa: BLE001 - a model that does not load fails every later check
+        return None, f"the model does not load: {type(error).__name__}: {error}"
+
+
+def check_signature(loaded: Any, load_error: str | None = None) -> Check:
+    """``has_signature``: the logged model declares its input columns."""
+    signature = loaded.metadata.signature if loaded is not None else None
+    if loaded is None:
+        detail = load_error or "the model does not load"
+    elif signature is None:
+        detail = "the model was logged without a signature"
+    else:
+        detail = f"signature with {len(signature.inputs.input_names())} input columns"
+    return Check("has_signature", signature is not None, detail)
+
+
+def check_inference(loaded: Any, X_sample: pd.DataFrame, load_error: str | None = None) -> Check:
+    """``inference_passed``: one 0/1 prediction and one probability in [0, 1] per row of ``X_sample``."""
+    if loaded is None:
+        return Check("inference_passed", False, load_error or "the model does not load")
+    try:
+        proba, pred = _decisions(loaded, X_sample)
+    except Exception as error:  # noqa: BLE001 - the check reports any scoring failure
+        return Check("inference_passed", False,
+                     f"scoring {len(X_sample)} inference rows failed: {type(error).__name__}: {error}")
+    ok = (len(pred) == len(X_sample) and set(np.unique(pred).tolist()) <= {0, 1}
+          and bool(np.all((proba >= 0) & (proba <= 1))))
+    return Check("inference_passed", ok, f"scored {len(X_sample)} inference rows" if ok
+                 else "predictions are not one 0/1 label and one probability per row")
+
+
+def check_f1_floor(metrics: dict[str, float], threshold: float) -> Check:
+    """``metric_f1_passed``: held-out F1 reaches the floor (:func:`~mlops_edu.training.metrics.deploy_gate`)."""
+    gate = deploy_gate(metrics, threshold, "f1")
+    return Check("metric_f1_passed", gate.passed,
+                 f"F1 {gate.value:.3f} {'>=' if gate.passed else '<'} threshold {threshold:.3f}")
+
+
+def check_gain(name: str, interval: Interval, margin: float, reference: str) -> Check:
+    """``f1_gain_passed`` / ``value_gain_passed``: the interval's lower bound exceeds ``margin``."""
+    gate = interval_gate(interval, margin)
+    money = interval.statistic == "value_per_customer"
+    show = _signed_dollars if money else (lambda v: f"{v:+.3f}")
+    unit = " per customer" if money else ""
+    return Check(name, gate.passed,
+                 f"gain over {reference} {show(interval.estimate)}{unit}, {interval.level:.0%} interval "
+                 f"{show(interval.low)} to {show(interval.high)}: lower bound "
+                 f"{'above' if gate.passed else 'not above'} the margin {show(margin)}")
+
+
+def compare(y: np.ndarray, challenger_pred: np.ndarray, reference_pred: np.ndarray,
+            rule: PromotionRule) -> dict[str, Interval]:
+    """Paired-bootstrap intervals of the Challenger's gain in F1 and in dollars per customer, same rows."""
+    return {statistic: paired_bootstrap(y, challenger_pred, reference_pred, statistic,
+                                        n_resamples=rule.n_resamples, seed=rule.seed, level=rule.level)
+            for statistic in GAINS.values()}
+
+
+def write_validation_tags(report: ValidationReport) -> None:
+    """Each check as a ``True``/``False`` tag, plus the numbers and the intervals that decided."""
+    client, name, version = _client(), report.name, str(report.challenger_version)
+    tags = {c.name: str(c.passed) for c in report.checks}
+    if report.rule.f1_threshold is not None:
+        tags["f1_threshold"] = f"{report.rule.f1_threshold:.3f}"
+    if report.challenger_metrics is not None:
+        tags["validation_f1"] = f"{report.challenger_metrics['f1']:.3f}"
+        tags["business_value"] = f"{report.challenger_metrics['business_value']:.0f}"
+    if report.intervals:
+        tags["compared_with"] = report.reference
+        tags["bootstrap"] = (f"{report.rule.n_resamples} paired resamples, seed {report.rule.seed}, "
+                             f"{report.rule.level:.0%} interval")
+    for check, statistic in GAINS.items():
+        if statistic in report.intervals:
+            iv = report.intervals[statistic]
+            prefix = "f1_gain" if statistic == "f1" else "value_gain_per_customer"
+            tags.update({prefix: f"{iv.estimate:.4f}", f"{prefix}_low": f"{iv.low:.4f}",
+                         f"{prefix}_high": f"{iv.high:.4f}", f"{prefix}_margin": f"{report.rule.margin(check):g}"})
+    for key, value in tags.items():
+        client.set_model_version_tag(name, version, key, value)
+
+
+# --------------------------------------------------------------------------------------------------
+# Validation: the checks in order (section 10, step 4)
+# --------------------------------------------------------------------------------------------------
+
+def _reference(champion: Any, name: str, X: pd.DataFrame, y: np.ndarray) -> tuple[str, np.ndarray, dict]:
+    """The Champion's decisions on the held-out rows, or the best policy without a model on a first deploy."""
+    if champion is not None:
+        proba, pred = _decisions(model_uri(name, version=champion.version), X)
+        return f"Champion v{champion.version}", pred, _metrics(y, proba, pred)
+    policy, _ = best_trivial_policy(y)
+    pred = np.ones_like(y) if policy == "offers for everyone" else np.zeros_like(y)
+    return f"{policy} (no model)", pred, _metrics(y, None, pred)
+
+
+def validate_challenger(X_holdout: pd.DataFrame, y_holdout: Iterable[int], X_sample: pd.DataFrame, *,
+                        name: str = MODEL_NAME, rule: PromotionRule | None = None,
+                        f1_threshold: float | None = None, write_tags: bool = True) -> ValidationReport:
+    """Run the lab's automated checks on ``name@Challenger`` and tag the version with the results.
+
+    Serves section 10, step 4. The checks (each written back as a model-version tag when ``write_tags``):
+    ``has_description``, ``has_signature``, ``inference_passed`` (:func:`check_inference` on
+    ``X_sample``), ``metric_f1_passed`` (only when the rule has an F1 floor), then the comparison on the
+    held-out rows with the Champion, or on a first deploy with the best policy without a model:
+    ``f1_gain_passed`` and ``value_gain_passed`` (:func:`check_gain` on :func:`compare`'s intervals).
+
+    Parameters
+    ----------
+    X_holdout, y_holdout : DataFrame, array-like of 0/1
+        Rows neither model trained on; both models are scored on exactly these.
+    X_sample : DataFrame
+        Rows of the inference table (no label) for the scoring check.
+    name : str
+        Registered model.
+    rule : PromotionRule, optional
+        Declared in advance; default ``PromotionRule()`` (no F1 floor, margins 0, 2000 resamples).
+    f1_threshold : float, optional
+        Shortcut for ``PromotionRule(f1_threshold=...)`` (the lecture's F1 floor).
+    write_tags : bool
+        Write the results to the model version.
+
+    Returns
+    -------
+    ValidationReport
+        ``report.passed`` says whether :func:`promote` will accept it.
+    """
+    rule = rule or PromotionRule()
+    if f1_threshold is not None:
+        rule = PromotionRule(**{**asdict(rule), "f1_threshold": float(f1_threshold)})
+    challenger = version_by_alias(CHALLENGER, name)
+    if challenger is None:
+        raise RegistryError(f"{name}@{CHALLENGER} does not exist: register a model with alias {CHALLENGER!r} first")
+    champion = version_by_alias(CHAMPION, name)
+    if champion is not None and champion.version == challenger.version:
+        champion = None
+    y = np.asarray(y_holdout).astype(int)
+    report = ValidationReport(name=name, challenger_version=int(challenger.version),
+                              champion_version=int(champion.version) if champion is not None else None, rule=rule)
+    loaded, load_error = load_version(model_uri(name, version=challenger.version))
+    report.checks += [check_description(challenger, rule.min_description), check_signature(loaded, load_error),
+                      check_inference(loaded, X_sample, load_error)]
+    report.checks += _holdout_checks(report, loaded, load_error, champion, X_holdout, y)
+    if write_tags:
+        write_validation_tags(report)
+    return report
+
+
+def _holdout_checks(report: ValidationReport, loaded: Any, load_error: str | None, champion: Any,
+                    X: pd.DataFrame, y: np.ndarray) -> list[Check]:
+    rule, names = report.rule, ([] if report.rule.f1_threshold is None else ["metric_f1_passed"]) + list(GAINS)
+    report.trivial_values = trivial_policy_values(y)
+    try:
+        if loaded is None:
+            raise RegistryError(load_error or "the model does not load")
+        proba, pred = _decisions(loaded, X)
+    except Exception as error:  # noqa: BLE001 - every held-out check fails with the reason
+        return [Check(n, False, f"held-out scoring failed: {type(error).__name__}: {error}") for n in names]
+    report.challenger_metrics = _metrics(y, proba, pred)
+    report.reference, reference_pred, report.reference_metrics = _reference(champion, report.name, X, y)
+    report.intervals = compare(y, pred, reference_pred, rule)
+    checks = [] if rule.f1_threshold is None else [check_f1_floor(report.challenger_metrics, rule.f1_threshold)]
+    return checks + [check_gain(check, report.intervals[statistic], rule.margin(check), report.reference)
+                     for check, statistic in GAINS.items()]
+
+
+# --------------------------------------------------------------------------------------------------
+# Promotion (section 10, step 4; rollback is registry.rollback)
 # --------------------------------------------------------------------------------------------------
 
 @dataclass
@@ -286,12 +268,13 @@ def promote(report: ValidationReport) -> Promotion:
 
     Promotion = move ``Champion`` to the Challenger's version, delete the ``Challenger`` alias, tag the
     old champion ``archived=True`` and the new one ``previous_champion=<old version>`` (what
-    :func:`rollback` goes back to). A refused Challenger keeps its alias and its failed-check tags; the
-    Champion does not move.
+    :func:`~mlops_edu.deployment.registry.rollback` goes back to). A refused Challenger keeps its alias
+    and its failed-check tags; the Champion does not move.
 
     Returns
     -------
-    :class:`Promotion` (``promoted``, ``reason``, ``new_champion``, ``old_champion``).
+    Promotion
+        ``promoted``, ``reason``, ``new_champion``, ``old_champion``.
     """
     client = _client()
     name, version = report.name, report.challenger_version
@@ -307,6 +290,5 @@ def promote(report: ValidationReport) -> Promotion:
     if old is not None and old != version:
         client.set_model_version_tag(name, str(old), ARCHIVED_TAG, "True")
         client.set_model_version_tag(name, str(version), PREVIOUS_CHAMPION_TAG, str(old))
-    return Promotion(True, f"promoted: {report.reason()}", version, old)
-
-
+    first = " (first deploy)" if old is None else ""
+    return Promotion(True, f"promoted{first}: {report.reason()}", version, old)

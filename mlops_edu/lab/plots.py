@@ -56,38 +56,74 @@ def plot_roc_and_confusion(y_true: Sequence[int], proba: Sequence[float], thresh
 
 
 def plot_business_value(report: Any, title: str | None = None) -> Figure:
-    """Dollar value on the held-out rows: Challenger vs Champion (or vs doing nothing on a first deploy).
+    """Dollars on the held-out rows: the Challenger, the Champion (if any) and both policies without a model.
 
-    ``report`` is a :class:`mlops_edu.deployment.registry.ValidationReport`.
+    ``report`` is a :class:`mlops_edu.deployment.report.ValidationReport`.
     """
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter
 
     from mlops_edu.business import usd
 
-    labels = [f"Challenger\nv{report.challenger_version}"]
-    values = [float(report.challenger_metrics["business_value"])]
-    colors = [CHALLENGER_COLOR]
+    bars = [(f"Challenger\nv{report.challenger_version}", report.challenger_metrics["business_value"], CHALLENGER_COLOR)]
     if report.champion_version is not None:
-        labels.append(f"Champion\nv{report.champion_version}")
-        values.append(float(report.champion_metrics["business_value"]))
-        colors.append(CHAMPION_COLOR)
-    else:
-        labels.append("no model\n(nobody gets a discount)")
-        values.append(float(report.baseline_value))
-        colors.append(NEUTRAL_COLOR)
-    fig, ax = plt.subplots(figsize=(6.0, 3.6))
-    bars = ax.bar(labels, values, color=colors, width=0.55)
-    for bar, value in zip(bars, values):
+        bars.append((f"Champion\nv{report.champion_version}", report.reference_metrics["business_value"],
+                     CHAMPION_COLOR))
+    bars += [("offers for\neveryone", report.trivial_values["offers for everyone"], NEUTRAL_COLOR),
+             ("no offers", report.trivial_values["no offers"], NEUTRAL_COLOR)]
+    labels, values, colors = zip(*[(label, float(value), color) for label, value, color in bars])
+    fig, ax = plt.subplots(figsize=(6.8, 3.8))
+    drawn = ax.bar(labels, values, color=colors, width=0.55)
+    for bar, value in zip(drawn, values):
         ax.text(bar.get_x() + bar.get_width() / 2, value, usd(value), ha="center",
                 va="bottom" if value >= 0 else "top", fontsize=9)
     ax.axhline(0, color="black", lw=0.8)
-    low, high = min(values + [0.0]), max(values + [0.0])
-    pad = 0.15 * (high - low or 1.0)
+    low, high = min(values + (0.0,)), max(values + (0.0,))
+    pad = 0.18 * (high - low or 1.0)
     ax.set_ylim(low - pad, high + pad)
-    ax.set_ylabel("value on held-out rows")
+    ax.set_ylabel("dollars vs doing nothing")
+    ax.set_xlabel(f"decisions on the same {int(sum(report.challenger_metrics[k] for k in ('tp', 'fp', 'fn', 'tn')))} "
+                  "held-out customers")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{usd(v / 1000)}k" if v else "$0"))
-    ax.set_title(title or "Business value: TP x $1500 - FP x $500 - FN x $2000")
+    ax.set_title(title or "Business value: TP x $1,500 - FP x $500")
+    fig.tight_layout()
+    return fig
+
+
+def plot_gains(report: Any, title: str | None = None) -> Figure:
+    """The Challenger's gains over its reference with their paired-bootstrap intervals and declared margins.
+
+    Two panels: the gain in F1 and the gain in dollars per customer. A gain passes when its whole
+    interval lies right of the margin (dashed).
+    """
+    import matplotlib.pyplot as plt
+
+    from mlops_edu.deployment.report import GAINS
+
+    fig, axes = plt.subplots(1, 2, figsize=(9.0, 2.6))
+    from mlops_edu.deployment.report import _signed_dollars
+
+    units = {"f1": ("gain in F1", lambda v: f"{v:+.3f}"), "value_per_customer": ("gain in dollars per customer",
+                                                                                _signed_dollars)}
+    for ax, (check, statistic) in zip(axes, GAINS.items()):
+        iv, margin = report.intervals[statistic], report.rule.margin(check)
+        label, fmt = units[statistic]
+        color = CHALLENGER_COLOR if iv.clears(margin) else NEUTRAL_COLOR
+        ax.errorbar([iv.estimate], [0], xerr=[[iv.estimate - iv.low], [iv.high - iv.estimate]], fmt="o",
+                    color=color, capsize=6, lw=2)
+        ax.axvline(margin, color="black", ls="--", lw=1, label=f"margin {fmt(margin)}")
+        ax.axvline(0, color="grey", lw=0.6)
+        span = max(abs(iv.low), abs(iv.high), abs(margin), 1e-9)
+        ax.set_xlim(-1.25 * span, 1.25 * span)
+        ax.set_yticks([])
+        ax.set_ylim(-1, 1)
+        ax.set_xlabel(label)
+        ax.text(iv.estimate, 0.35, f"{fmt(iv.estimate)}\n[{fmt(iv.low)}, {fmt(iv.high)}]", ha="center",
+                va="bottom", fontsize=8.5, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+        ax.legend(loc="lower right", fontsize=8, frameon=False)
+        ax.set_title("passes" if iv.clears(margin) else "does not pass", fontsize=10)
+    fig.suptitle(title or f"Challenger v{report.challenger_version} vs {report.reference}: "
+                 f"{report.rule.level:.0%} paired-bootstrap intervals", fontsize=10.5)
     fig.tight_layout()
     return fig
 

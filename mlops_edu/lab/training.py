@@ -21,67 +21,106 @@ def _config_label(params: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in params.items())
 
 
+AUTOLOG = {"log_models": False, "log_datasets": False, "log_input_examples": False, "silent": True}
+"""``mlflow.autolog`` settings of the lab: params, metrics and figures automatically; the model and its
+dataset are logged by hand (the model with pinned requirements, the dataset as a Delta table version)."""
+
+
+def run_tags(prepared: LabTables, params: Mapping[str, Any]) -> dict[str, str]:
+    """The tags a lab run carries: which table versions trained it and its configuration (for step 3)."""
+    return {"training_table_version": str(prepared.training.version),
+            "bronze_table_version": str(prepared.bronze.version), "lab_step": "2-training",
+            "lab_config": json.dumps(dict(params), sort_keys=True)}
+
+
+def training_dataset(prepared: LabTables, training: pd.DataFrame | None = None):
+    """The training table version as an MLflow dataset whose source is the Delta table (for ``log_input``)."""
+    import mlflow
+
+    from mlops_edu.data.lake import dataset_source, read_table
+
+    table = prepared.training
+    frame = read_table(table.path, table.version) if training is None else training
+    return mlflow.data.from_pandas(frame, source=dataset_source(table.path, table.version), name=TRAINING,
+                                   targets="Churn")
+
+
+def log_validation(model: Any, X_val: pd.DataFrame, y_val: pd.Series, title: str = "validation") -> dict[str, float]:
+    """Log ``val_*`` metrics and the ROC curve + confusion matrix on the validation rows to the active run."""
+    import matplotlib.pyplot as plt
+    import mlflow
+
+    from mlops_edu.lab import plots as lab_plots
+    from mlops_edu.training.metrics import classification_metrics
+
+    proba = model.predict_proba(X_val)[:, 1]
+    val = classification_metrics(y_val, proba)
+    mlflow.log_metrics({f"val_{k}": v for k, v in val.items()})
+    fig = lab_plots.plot_roc_and_confusion(y_val.to_numpy(), proba, title=title)
+    mlflow.log_figure(fig, "figures/roc_and_confusion.png")
+    plt.close(fig)
+    return val
+
+
 def train_configs(ws: ChapterWorkspace, prepared: LabTables, configs: Sequence[Mapping[str, Any]] = CONFIGS,
-                     *, seed: int = 4, run_prefix: str = "lightgbm") -> pd.DataFrame:
+                  *, seed: int = 4, run_prefix: str = "lightgbm", first: int = 1) -> pd.DataFrame:
     """Step 2: one MLflow run per LightGBM configuration on the training table version of ``prepared``.
 
-    Each run (named ``<run_prefix>-<i>``, tagged ``training_table_version``) holds, in this order: the
-    dataset lineage (``mlflow.log_input`` of the Delta table and its version, *before* training), the
-    LightGBM params and feature importance (``mlflow.lightgbm.autolog``, quiet, models logged by hand),
-    validation and test metrics (``val_f1``, ``test_f1``, ...), the ROC
-    curve and confusion matrix on the validation rows, and the model (``mlops_edu.training.log_model``:
-    signature, input example, pinned requirements).
+    Each run (named ``<run_prefix>-<i>``, ``i`` from ``first``, tagged by :func:`run_tags`) holds, in this
+    order: the dataset lineage (``mlflow.log_input`` of the Delta table version, *before* training), what
+    ``mlflow.autolog`` records (:data:`AUTOLOG`: params, training metrics and figures), the validation
+    metrics and figure (:func:`log_validation`) and the model (``mlops_edu.training.log_model``: signature,
+    input example, pinned requirements). The test rows are not touched: they judge only the registered
+    Challenger (step 4).
 
     Returns
     -------
-    One row per run: run_name, the configuration, val_f1, val_roc_auc, test_f1 (rounded, no ids).
+    pandas.DataFrame
+        One row per run: run_name, the configuration, val_f1, val_roc_auc (rounded, no ids).
     """
-    import matplotlib.pyplot as plt
     import mlflow
-    import mlflow.lightgbm
 
-    from mlops_edu.lab import plots as lab_plots
-    from mlops_edu.data.lake import dataset_source, read_table
-    from mlops_edu.training.metrics import classification_metrics
+    from mlops_edu.data.lake import read_table
     from mlops_edu.training.models import make_model
     from mlops_edu.training.tracking import log_model
 
     use_experiment(EXPERIMENT, ws)
-    table = prepared.training
-    training = read_table(table.path, table.version)
+    training = read_table(prepared.training.path, prepared.training.version)
     X_train, y_train = split_frame(training, "train")
     X_val, y_val = split_frame(training, "validation")
-    X_test, y_test = split_frame(training, "test")
-    dataset = mlflow.data.from_pandas(training, source=dataset_source(table.path, table.version),
-                                      name=TRAINING, targets="Churn")
+    dataset = training_dataset(prepared, training)
     rows = []
-    mlflow.lightgbm.autolog(log_models=False, log_datasets=False, log_input_examples=False, silent=True)
+    mlflow.autolog(**AUTOLOG)
     try:
-        for i, params in enumerate(configs, start=1):
+        for i, params in enumerate(configs, start=first):
             run_name = f"{run_prefix}-{i}"
             with mlflow.start_run(run_name=run_name):
                 mlflow.log_input(dataset, context="training",
-                                 tags={"delta_table_version": str(table.version)})
-                mlflow.set_tags({"training_table_version": str(table.version),
-                                 "bronze_table_version": str(prepared.bronze.version), "lab_step": "2-training",
-                                 "lab_config": json.dumps(dict(params), sort_keys=True)})
+                                 tags={"delta_table_version": str(prepared.training.version)})
+                mlflow.set_tags(run_tags(prepared, params))
                 model = make_model("lightgbm", dict(params), seed=seed, X=X_train, engineer=False)
                 model.fit(X_train, y_train)
-                val_proba = model.predict_proba(X_val)[:, 1]
-                val = classification_metrics(y_val, val_proba)
-                test = classification_metrics(y_test, model.predict_proba(X_test)[:, 1])
-                mlflow.log_metrics({**{f"val_{k}": v for k, v in val.items()},
-                                    **{f"test_{k}": v for k, v in test.items()}})
-                fig = lab_plots.plot_roc_and_confusion(y_val.to_numpy(), val_proba, title=f"{run_name} (validation)")
-                mlflow.log_figure(fig, "figures/roc_and_confusion.png")
-                plt.close(fig)
+                val = log_validation(model, X_val, y_val, title=f"{run_name} (validation)")
                 log_model(model, X_train, name="model")
             rows.append({"run_name": run_name, "config": _config_label(params),
-                         "val_f1": round(val["f1"], 3), "val_roc_auc": round(val["roc_auc"], 3),
-                         "test_f1": round(test["f1"], 3)})
+                         "val_f1": round(val["f1"], 3), "val_roc_auc": round(val["roc_auc"], 3)})
     finally:
-        mlflow.lightgbm.autolog(disable=True)
+        mlflow.autolog(disable=True)
     return pd.DataFrame(rows)
+
+
+def lab_runs(training_version: int, metric: str = "val_f1") -> pd.DataFrame:
+    """``mlflow.search_runs`` over the lab's runs trained on ``training_version``, best ``metric`` first."""
+    import mlflow
+
+    if mlflow.get_experiment_by_name(EXPERIMENT) is None:
+        raise LabError(f"no experiment {EXPERIMENT!r}: run train_configs() first")
+    runs = mlflow.search_runs(experiment_names=[EXPERIMENT],
+                              filter_string=f"tags.training_table_version = '{int(training_version)}'",
+                              order_by=[f"metrics.{metric} DESC", "attributes.run_name ASC"])
+    if runs.empty:
+        raise LabError(f"no run trained on {TRAINING} version {training_version}")
+    return runs
 
 
 # --------------------------------------------------------------------------------------------------
@@ -104,35 +143,36 @@ class Registered:
 
 def best_run(ws: ChapterWorkspace, training_version: int, metric: str = "val_f1") -> pd.Series:
     """The run with the highest ``metric`` among the runs trained on ``training_version`` (search_runs)."""
+    return lab_runs(training_version, metric).iloc[0]
+
+
+def logged_model_uri(run_id: str) -> str:
+    """``models:/<model id>`` of the model logged in run ``run_id`` (what ``mlflow.register_model`` takes)."""
     import mlflow
 
-    experiment = mlflow.get_experiment_by_name(EXPERIMENT)
-    if experiment is None:
-        raise LabError(f"no experiment {EXPERIMENT!r}: run train_configs() first")
-    runs = mlflow.search_runs([experiment.experiment_id],
-                              filter_string=f"tags.training_table_version = '{int(training_version)}'",
-                              order_by=[f"metrics.{metric} DESC", "attributes.run_name ASC"])
-    if runs.empty:
-        raise LabError(f"no run trained on {TRAINING} version {training_version}")
-    return runs.iloc[0]
+    run = mlflow.get_run(run_id)
+    models = mlflow.search_logged_models(experiment_ids=[run.info.experiment_id],
+                                         filter_string=f"source_run_id = '{run_id}'", output_format="list")
+    if not models:
+        raise LabError(f"run {run.info.run_name!r} has no logged model")
+    return f"models:/{models[0].model_id}"
+
+
+def describe_run(run: pd.Series, prepared: LabTables) -> str:
+    """The model-version description of a ``search_runs`` row (what it is, what trained it, how it scored)."""
+    config = json.loads(run.get("tags.lab_config") or "{}")
+    return (f"LightGBM churn classifier ({_config_label(config) or 'default parameters'}) trained on "
+            f"{TRAINING} v{prepared.training.version}; validation F1 {float(run.get('metrics.val_f1', float('nan'))):.3f}, "
+            f"ROC AUC {float(run.get('metrics.val_roc_auc', float('nan'))):.3f}.")
 
 
 def register_best(ws: ChapterWorkspace, prepared: LabTables, name: str = registry.MODEL_NAME) -> Registered:
     """Step 3: register the best run by validation F1 as ``name``, with description, tags and ``@Challenger``."""
-    import mlflow
-
     run = best_run(ws, prepared.training.version)
-    experiment = mlflow.get_experiment_by_name(EXPERIMENT)
-    models = mlflow.search_logged_models(experiment_ids=[experiment.experiment_id],
-                                         filter_string=f"source_run_id = '{run['run_id']}'", output_format="list")
-    if not models:
-        raise LabError(f"run {run['tags.mlflow.runName']!r} has no logged model")
     metrics = {k[len("metrics."):]: float(v) for k, v in run.items() if k.startswith("metrics.") and pd.notna(v)}
     config = json.loads(run.get("tags.lab_config") or "{}")
-    description = (f"LightGBM churn classifier ({_config_label(config) or 'default parameters'}) trained on "
-                   f"{TRAINING} v{prepared.training.version}; validation F1 {metrics.get('val_f1', float('nan')):.3f}, "
-                   f"ROC AUC {metrics.get('val_roc_auc', float('nan')):.3f}.")
-    mv = registry.register(f"models:/{models[0].model_id}", name,
+    description = describe_run(run, prepared)
+    mv = registry.register(logged_model_uri(run["run_id"]), name,
                            description=description,
                            tags={"f1_score": f"{metrics.get('val_f1', float('nan')):.3f}",
                                  "training_table": TRAINING,
@@ -157,10 +197,12 @@ def run_contents(run_id: str) -> pd.DataFrame:
               f"{next((t.value for t in d.tags if t.key == 'delta_table_version'), '?')})"
               for d in (run.inputs.dataset_inputs if run.inputs else [])]
     params = run.data.params
-    shown = [f"{k}={params[k]}" for k in ("num_leaves", "learning_rate", "num_boost_round", "min_child_samples")
-             if k in params]
+    config = json.loads(run.data.tags.get("lab_config") or "{}")
+    shown = [f"{k}={params.get(f'model__{k}', v)}" for k, v in config.items()]
     metrics = run.data.metrics
-    metric_text = ", ".join(f"{k}={metrics[k]:.3f}" for k in ("val_f1", "val_roc_auc", "test_f1") if k in metrics)
+    mine = [k for k in ("val_f1", "val_roc_auc") if k in metrics]
+    metric_text = (", ".join(f"{k}={metrics[k]:.3f}" for k in mine)
+                   + f" (+{len(metrics) - len(mine)} training_* metrics from autolog)")
 
     def walk(path: str | None = None) -> list[str]:
         found = []

@@ -158,3 +158,54 @@ def best_candidate(candidates: Mapping[str, Candidate], metric: str = "f1") -> C
 
 
 # --------------------------------------------------------------------------------------------------
+# Choosing under noise (lecture 5.1 "evaluate and pick", with the rule stated before the scores)
+# --------------------------------------------------------------------------------------------------
+
+SIMPLEST_FIRST: tuple[str, ...] = ("logreg", "random_forest", "lightgbm")
+"""Candidates from the fewest moving parts to the most: a linear model with one weight per input, a forest of
+independent trees, then boosted trees built one on another (more knobs, more ways to overfit)."""
+
+
+def kfold_table(split: Split, kinds: Iterable[str] = MODEL_KINDS,
+                params: Mapping[str, Mapping[str, Any]] | None = None, *, k: int = 5, seed: int = 0) -> pd.DataFrame:
+    """k-fold F1 of each candidate on the training part, all on the same folds (lecture 9.2).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per candidate (its label as index): ``mean``, ``std`` (over folds), ``se`` (standard error of
+        the mean, ``std(ddof=1) / sqrt(k)``) and ``fold_1`` ... ``fold_k``; rounded to 4 decimals.
+    """
+    from mlops_edu.training.kfold import kfold_f1
+
+    params = params or {}
+    rows = {}
+    for kind in kinds:
+        scores = np.asarray(kfold_f1(split.X_train, split.y_train, kind, params.get(kind), k=k, seed=seed).scores)
+        rows[LABELS.get(kind, kind)] = {"kind": kind, "mean": scores.mean(), "std": scores.std(),
+                                        "se": scores.std(ddof=1) / np.sqrt(len(scores)),
+                                        **{f"fold_{i}": s for i, s in enumerate(scores, start=1)}}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "candidate"
+    return table.round(4)
+
+
+def simplest_within_one_se(table: pd.DataFrame, order: Sequence[str] = SIMPLEST_FIRST) -> tuple[str, float]:
+    """The one-standard-error rule: the simplest candidate whose mean k-fold F1 reaches ``best mean - best se``.
+
+    Differences smaller than the noise of the best score are not evidence; among the candidates they cannot
+    separate, take the one with the fewest moving parts. Returns ``(kind, the bar it had to reach)``.
+
+    >>> t = pd.DataFrame({"kind": ["logreg", "lightgbm"], "mean": [0.60, 0.61], "se": [0.01, 0.012]})
+    >>> simplest_within_one_se(t)
+    ('logreg', 0.598)
+    """
+    if table.empty:
+        raise TrainingError("simplest_within_one_se: no candidates")
+    best = table.loc[table["mean"].idxmax()]
+    bar = round(float(best["mean"] - best["se"]), 6)
+    unknown = set(table["kind"]) - set(order)
+    if unknown:
+        raise TrainingError(f"simplest_within_one_se: {sorted(unknown)} missing from the simplicity order {list(order)}")
+    eligible = set(table.loc[table["mean"] >= bar, "kind"])
+    return next(kind for kind in order if kind in eligible), bar

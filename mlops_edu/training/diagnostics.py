@@ -93,17 +93,30 @@ def churn_drivers(model: Pipeline, X: pd.DataFrame, y: pd.Series, *, top: int = 
     return pd.DataFrame(rows)
 
 
+NOT_APPLICABLE = ("No internet service", "No phone service")
+"""Values that say a customer lacks the base service: an add-on column is read among the others only."""
+
+
 def _plain_reading(column: pd.Series, y: pd.Series) -> str:
+    """Which values of ``column`` go with more churn, in words.
+
+    Numbers: churn in the bottom vs top quartile. Categories: the highest vs the lowest churn rate; for an
+    add-on (``OnlineSecurity``, ``MultipleLines``, ...) only among customers who have the base service, so
+    that 'No' is compared with 'Yes', not with 'No internet service'.
+
+    >>> col = pd.Series(["Yes", "No", "No", "No internet service"] * 25, name="TechSupport")
+    >>> _plain_reading(col, pd.Series([0, 1, 0, 0] * 25))
+    "churn 50% for 'No' vs 0% for 'Yes' (customers with the service)"
+    """
     y = pd.Series(np.asarray(y), index=column.index)
     numeric = pd.api.types.is_numeric_dtype(column) and column.nunique() > 2
     if numeric:
         values = pd.to_numeric(column, errors="coerce")
         low, high = values.quantile(0.25), values.quantile(0.75)
         lo_rate, hi_rate = y[values <= low].mean(), y[values >= high].mean()
-        return (f"churn {lo_rate:.0%} when {column.name} <= {low:.0f} vs {hi_rate:.0%} when >= {high:.0f}")
-    rates = y.groupby(column.astype("string").fillna("missing")).mean().sort_values(kind="stable")
-    return (f"churn {rates.iloc[-1]:.0%} for '{rates.index[-1]}' vs {rates.iloc[0]:.0%} for "
-            f"'{rates.index[0]}'")
-
-
-# --------------------------------------------------------------------------------------------------
+        return f"churn {lo_rate:.0%} when {column.name} <= {low:.0f} vs {hi_rate:.0%} when >= {high:.0f}"
+    text = column.astype("string").fillna("missing")
+    has_service = ~text.isin(NOT_APPLICABLE)
+    note = " (customers with the service)" if (~has_service).any() and has_service.any() else ""
+    rates = y[has_service].groupby(text[has_service]).mean().sort_values(kind="stable")
+    return f"churn {rates.iloc[-1]:.0%} for '{rates.index[-1]}' vs {rates.iloc[0]:.0%} for '{rates.index[0]}'{note}"

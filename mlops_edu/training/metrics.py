@@ -1,6 +1,7 @@
 """The one implementation of classification metrics, the metric gate and the threshold search.
 
-Lecture 5.1 (evaluate the candidates), the seed-004 deploy gate, and section 10 step 4 (the F1 check).
+Lecture 5.1 (evaluate the candidates), the deploy gate of the ML pipeline overview, and section 10 step 4
+(the F1 check). Whether a difference between two models is more than noise: :mod:`mlops_edu.training.bootstrap`.
 """
 
 from __future__ import annotations
@@ -128,33 +129,53 @@ def classification_metrics(y_true: Sequence[int] | np.ndarray | pd.Series, proba
 
 
 
-# The deploy gate of seed 004
+# The deploy gate (the ML pipeline overview's "deploy condition met?"; section 10.5's F1 check)
 # --------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class GateDecision:
-    """The outcome of :func:`deploy_gate`."""
+    """The one deploy gate of the package: a number, the bar declared before it was seen, the verdict.
+
+    Two rules produce it: :func:`deploy_gate` (a metric must *reach* a threshold, the lecture's "F1 >= 0.8")
+    and :func:`mlops_edu.training.bootstrap.interval_gate` (an interval's lower bound must *exceed* a margin,
+    the noise-aware rule of chapters 02 and 09).
+
+    Attributes
+    ----------
+    metric : str
+        What the rule looks at, e.g. ``"f1"`` or ``"value_per_customer"``.
+    value : float
+        The number compared: the metric, or the lower bound of an interval.
+    threshold : float
+        The bar.
+    what : str
+        How the number is named in sentences, e.g. ``"test f1"``.
+    strict : bool
+        ``value > threshold`` is needed (True) or ``value >= threshold`` is enough (False).
+    """
 
     metric: str
     value: float
     threshold: float
+    what: str = ""
+    strict: bool = False
 
     @property
     def passed(self) -> bool:
-        return self.value >= self.threshold
+        return self.value > self.threshold if self.strict else self.value >= self.threshold
 
     @property
     def next_step(self) -> str:
         return "deploy" if self.passed else "back to training"
 
     def __str__(self) -> str:
-        sign = ">=" if self.passed else "<"
-        return (f"test {self.metric} = {self.value:.3f} {sign} threshold {self.threshold:.3f} -> "
+        sign = (">" if self.strict else ">=") if self.passed else ("<=" if self.strict else "<")
+        return (f"{self.what or self.metric} = {self.value:.3f} {sign} threshold {self.threshold:.3f} -> "
                 f"{self.next_step}")
 
 
 def deploy_gate(test_metrics: Mapping[str, float], threshold: float, metric: str = "f1") -> GateDecision:
-    """Seed 004's gate: deploy only when the chosen model's **test** ``metric`` reaches ``threshold``.
+    """The metric gate: deploy only when the chosen model's **test** ``metric`` reaches ``threshold``.
 
     Example
     -------
@@ -165,7 +186,8 @@ def deploy_gate(test_metrics: Mapping[str, float], threshold: float, metric: str
         raise TrainingError(f"deploy_gate: metric {metric!r} not in the metrics {sorted(test_metrics)}")
     if not 0.0 <= threshold <= 1.0:
         raise TrainingError(f"deploy_gate: threshold must lie in [0, 1], got {threshold}")
-    return GateDecision(metric=metric, value=float(test_metrics[metric]), threshold=float(threshold))
+    return GateDecision(metric=metric, value=float(test_metrics[metric]), threshold=float(threshold),
+                        what=f"test {metric}")
 
 
 def best_threshold(y_true: Sequence[int] | pd.Series, proba: Any, metric: str = "f1",

@@ -38,11 +38,12 @@ def _color(name: str, i: int) -> str:
 def draw_confusion(ax: Any, y_true: Sequence[int], proba: Sequence[float], threshold: float = 0.5) -> np.ndarray:
     """Draw the stay/churn confusion matrix on ``ax``, each cell saying what it means for a retention
     team (shared by chapter 02 and the lab's run figures); returns the counts."""
-    from sklearn.metrics import confusion_matrix as _cm
+    from mlops_edu.training.metrics import confusion_counts
 
     y = np.asarray(y_true).astype(int)
     pred = (np.asarray(proba, dtype=float) >= threshold).astype(int)
-    cm = _cm(y, pred, labels=[0, 1])
+    c = confusion_counts(y, pred)
+    cm = np.array([[c["tn"], c["fp"]], [c["fn"], c["tp"]]])
     ax.imshow(cm, cmap="Blues")
     ax.grid(False)
     meaning = [["stays, left alone", "false alarm:\ncoupon wasted"],
@@ -54,6 +55,8 @@ def draw_confusion(ax: Any, y_true: Sequence[int], proba: Sequence[float], thres
                     color="white" if dark else "black")
     ax.set_xticks([0, 1], ["predicted: stays", "predicted: churns"])
     ax.set_yticks([0, 1], ["actual: stayed", "actual: churned"])
+    ax.set_xlabel("the model's decision")
+    ax.set_ylabel("what the customer did")
     return cm
 
 
@@ -101,6 +104,7 @@ def plot_churn_drivers(drivers: pd.DataFrame, title: str = "Which factors drive 
         ax.text(value + top * 0.02, y, reading, va="center", fontsize=8.5)
     ax.set_xlim(0, top * 2.6)
     ax.set_xlabel("drop in validation ROC AUC when the column is shuffled")
+    ax.set_ylabel("raw input column")
     ax.set_title(title)
     ax.grid(axis="y", visible=False)
     fig.tight_layout()

@@ -1,4 +1,4 @@
-"""Exercises of chapter 02, the training pipeline (lecture 5.1, seed 004)."""
+"""Exercises of chapter 02, the training pipeline (lecture 5.1 and the ML pipeline overview's deploy gate)."""
 
 from __future__ import annotations
 
@@ -40,38 +40,29 @@ q1 = Exercise(
     solution='n_services = (X_train[list(OPTIONAL_SERVICES)] == "Yes").sum(axis=1)')
 
 
-_GATE_REASONS = {
-    "f1": "F1 balances the coupons wasted on stayers (precision) against the churners missed (recall), "
-          "and ignores the many easy 'stays' that flatter accuracy",
-    "recall": "recall counts the churners caught; it is the right gate when a coupon is cheap compared with "
-              "a lost customer (check precision too, or everyone gets a coupon)",
-}
-_GATE_WRONG = {
-    "accuracy": "about three in four customers stay: a model that predicts 'stays' for everyone is about 73% "
-                "accurate and catches no churner",
-    "precision": "precision alone rewards flagging only a handful of sure cases: most churners would leave "
-                 "without an offer",
-    "roc_auc": "ROC AUC rates the ranking over all thresholds; the gate must judge the list marketing will "
-               "actually receive at the chosen threshold",
-}
+def _q2_checker(everyone_f1: Any, y_test: pd.Series) -> str:
+    from mlops_edu.business import break_even_f1
 
-
-def _q2_checker(gate_metric: Any) -> str:
-    assert isinstance(gate_metric, str), f"give the metric's name as a string, e.g. 'f1'; got {gate_metric!r}"
-    name = gate_metric.strip().lower().replace(" ", "_").replace("-", "_")
-    name = {"f1_score": "f1", "auc": "roc_auc", "rocauc": "roc_auc"}.get(name, name)
-    if name in _GATE_WRONG:
-        raise AssertionError(f"'{gate_metric}': {_GATE_WRONG[name]}")
-    assert name in _GATE_REASONS, \
-        f"'{gate_metric}' is not one of the metrics in the table: accuracy, precision, recall, f1, roc_auc"
-    return _GATE_REASONS[name]
+    rate = float(np.mean(y_test))
+    expected = 2 * rate / (1 + rate)
+    assert isinstance(everyone_f1, (int, float, np.floating)), (
+        f"`everyone_f1` should be a number (an F1 score), got {type(everyone_f1).__name__}")
+    value = float(everyone_f1)
+    assert not abs(value - rate) < 1e-3, (
+        f"{value:.3f} is the churn rate, which is the policy's precision; F1 also counts its recall (1.0)")
+    assert not abs(value - 1.0) < 1e-3, "1.0 is the policy's recall (every churner gets an offer); F1 also counts precision"
+    assert abs(value - expected) < 1e-3, (
+        f"expected F1 = 2PR/(P+R) with precision P = churn rate {rate:.3f} and recall R = 1, i.e. {expected:.3f}; "
+        f"got {value:.3f}")
+    return (f"offers for everyone reach F1 {expected:.3f} >= {break_even_f1()}: a gate at the break-even F1 lets a "
+            "policy with no model through; the gate must compare dollars with it instead")
 
 
 q2 = Exercise(
-    "q2", variables=("gate_metric",), checker=_q2_checker,
-    hint="Churners are about a quarter of customers. Which metric does a model that never predicts churn "
-         "score well on, and which one punishes it?",
-    solution='gate_metric = "f1"   # the lecture\'s gate; "recall" is defensible when coupons are cheap')
+    "q2", variables=("everyone_f1", "y_test"), checker=_q2_checker,
+    hint="Offers for everyone flag every test customer: recall is 1, precision is the churn rate of y_test. "
+         "F1 = 2PR / (P + R).",
+    solution="rate = float(y_test.mean())\neveryone_f1 = 2 * rate / (1 + rate)")
 
 
 def _q3_checker(baseline_accuracy: Any, y_test: pd.Series) -> str:
