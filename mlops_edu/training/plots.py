@@ -20,8 +20,8 @@ COLORS: dict[str, str] = {
     "logreg": "#4C72B0", "logistic regression": "#4C72B0",
     "random_forest": "#55A868", "random forest": "#55A868",
     "lightgbm": "#C44E52", "LightGBM": "#C44E52",
-    "grid": "#4C72B0", "random": "#8172B3", "Bayesian (TPE)": "#C44E52", "tpe": "#C44E52",
-    "genetic": "#DD8452",
+    "grid": "#4C72B0", "random": "#8172B3", "TPE (hyperopt)": "#C44E52", "tpe": "#C44E52",
+    "TPE (Optuna)": "#2A9D8F", "optuna": "#2A9D8F", "genetic": "#DD8452",
     "train": "#4C72B0", "validation": "#DD8452", "test": "#C44E52",
 }
 TRAIN_COLOR, VALIDATE_COLOR = "#A1C9F4", "#FF9F9B"
@@ -138,42 +138,96 @@ def plot_capacity_curve(curve: pd.DataFrame, metric: str = "F1", title: str | No
 # Chapter 07: hyperparameter tuning
 # --------------------------------------------------------------------------------------------------
 
-def plot_convergence(frame: pd.DataFrame, target: float | None = None, tol: float = 0.005,
-                title: str = "Best-so-far CV F1 at the same budget") -> Figure:
-    """Best-so-far score vs evaluation number, one line per method (``tune.convergence_frame``)."""
-    fig, ax = plt.subplots(figsize=(7.0, 4.2))
-    styles = ["-", "--", "-.", ":"]
-    for i, method in enumerate(frame.columns):
-        ax.step(frame.index, frame[method], where="post", color=_color(method, i), linewidth=2,
-                linestyle=styles[i % len(styles)], label=method)
+def plot_replay_bands(bands: pd.DataFrame, target: float | None = None, budget: int | None = None,
+                      title: str = "Best CV F1 found so far: median and interquartile band over the runs") -> Figure:
+    """One panel per method (``benchmark.Replays.bands``): its median best-so-far with the band between the
+    25th and 75th percentile; the other methods' medians in grey behind it, so no method hides another."""
+    from mlops_edu.training.search_space import METHOD_LABELS
+
+    methods = list(dict.fromkeys(bands["method"]))
+    fig, axes = plt.subplots(1, len(methods), figsize=(2.55 * len(methods) + 0.6, 3.6), sharey=True, squeeze=False)
+    for i, (method, ax) in enumerate(zip(methods, axes[0])):
+        label = METHOD_LABELS.get(method, method)
+        for other in methods:
+            if other != method:
+                part = bands[bands["method"] == other]
+                ax.step(part["evaluation"], part["median"], where="post", color="#BBBBBB", linewidth=1)
+        part = bands[bands["method"] == method]
+        color = _color(label, i)
+        ax.fill_between(part["evaluation"], part["q25"], part["q75"], step="post", color=color, alpha=0.25,
+                        linewidth=0)
+        ax.step(part["evaluation"], part["median"], where="post", color=color, linewidth=2.2)
+        if target is not None:
+            ax.axhline(target, color="black", linestyle="--", linewidth=1)
+        ax.set_title(label, fontsize=10)
+        ax.set_xlabel("configurations evaluated")
+        if budget is not None:
+            ax.set_xlim(1, budget)
+    axes[0][0].set_ylabel("best CV F1 so far")
+    handles = [plt.Line2D([], [], color="#555555", linewidth=2.2, label="median of the runs"),
+               plt.Rectangle((0, 0), 1, 1, color="#555555", alpha=0.25, label="25th-75th percentile"),
+               plt.Line2D([], [], color="#BBBBBB", linewidth=1, label="the other methods' medians")]
     if target is not None:
-        ax.axhspan(target - tol, target, color="grey", alpha=0.15, label=f"within {tol} of the grid's best")
-    low = float(np.nanmin(frame.to_numpy()))
-    high = float(np.nanmax(frame.to_numpy()))
-    ax.set_ylim(low - 0.1 * (high - low + 1e-3), high + 0.15 * (high - low + 1e-3))
-    ax.set_xlabel("evaluation number (one k-fold CV each)")
-    ax.set_ylabel("best CV F1 so far")
-    ax.set_xticks(list(frame.index))
+        handles.append(plt.Line2D([], [], color="black", linestyle="--", linewidth=1,
+                                  label=f"target {target:.3f}"))
+    fig.legend(handles=handles, loc="lower center", ncols=len(handles), fontsize=9, frameon=False)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return fig
+
+
+def plot_evals_to_target(frame: pd.DataFrame, budget: int,
+                         title: str = "Configurations evaluated until the first top configuration") -> Figure:
+    """Every run's evaluations-to-target per method (``benchmark.Replays.evals_to_target``): dots, the
+    median (misses counted as budget + 1) as a black bar, misses as crosses right of the budget."""
+    from mlops_edu.training.search_space import METHOD_LABELS
+
+    methods = list(dict.fromkeys(frame["method"]))
+    fig, ax = plt.subplots(figsize=(7.6, 0.62 * len(methods) + 1.5))
+    rng = np.random.default_rng(0)  # vertical jitter only
+    miss_x = budget + 2.5
+    for row, method in enumerate(methods):
+        y = len(methods) - 1 - row
+        label = METHOD_LABELS.get(method, method)
+        evals = frame.loc[frame["method"] == method, "evaluations"].to_numpy(dtype=float)
+        hit = evals[~np.isnan(evals)]
+        n_miss = int(np.isnan(evals).sum())
+        ax.scatter(hit, y + rng.uniform(-0.22, 0.22, len(hit)), color=_color(label, row), s=22, alpha=0.8)
+        if n_miss:
+            ax.scatter(np.full(n_miss, miss_x), y + rng.uniform(-0.22, 0.22, n_miss), marker="x",
+                       color=_color(label, row), s=26)
+        median = float(np.median(np.where(np.isnan(evals), budget + 1, evals)))
+        ax.plot([median, median], [y - 0.32, y + 0.32], color="black", linewidth=2.5)
+        ax.text(budget + 4.2, y, f"{len(hit)}/{len(evals)} reached", va="center", fontsize=9)
+    ax.axvline(budget + 0.5, color="grey", linestyle=":", linewidth=1)
+    ax.set_yticks(range(len(methods)), [METHOD_LABELS.get(m, m) for m in methods][::-1])
+    ax.set_xlim(0, budget + 9.5)
+    ticks = [t for t in range(0, budget + 1, 5)]
+    ax.set_xticks(ticks + [miss_x], [str(t) for t in ticks] + ["missed"])
+    ax.set_xlabel(f"configurations evaluated (budget {budget}); black bar: median, misses counted as {budget + 1}")
     ax.set_title(title)
-    ax.legend(loc="lower right")
+    ax.grid(axis="y", visible=False)
     fig.tight_layout()
     return fig
 
 
-def plot_trials_scatter(results: Mapping[str, Any], title: str = "Every trial's CV F1, in order") -> Figure:
-    """Score of every trial per method (dots) - where each method spends its budget."""
-    from mlops_edu.training.search_space import METHOD_LABELS
-
+def plot_benchmark_scores(scores: Sequence[float], target: float, grid_scores: Sequence[float] = (),
+                          title: str = "The tabular benchmark: CV F1 of every configuration") -> Figure:
+    """Histogram of the table's scores, the target (top share) and the developer's grid points."""
     fig, ax = plt.subplots(figsize=(7.0, 3.8))
-    offsets = np.linspace(-0.24, 0.24, len(results))
-    for i, (method, res) in enumerate(results.items()):
-        label = METHOD_LABELS.get(method, method)
-        n = np.arange(1, len(res.trials) + 1) + offsets[i]
-        ax.plot(n, res.scores, "o", color=_color(label, i), label=label, alpha=0.85, markersize=5)
-    ax.set_xlabel("evaluation number")
-    ax.set_ylabel("CV F1 of the trial")
+    values = np.asarray(scores, dtype=float)
+    bins = np.linspace(values.min(), values.max(), 36)
+    ax.hist(values, bins=bins, color="#8C8C8C", label=f"all {len(values)} configurations")
+    if len(grid_scores):
+        ax.hist(np.asarray(grid_scores, dtype=float), bins=bins, color=COLORS["grid"],
+                label=f"the {len(grid_scores)} grid points")
+    ax.axvline(target, color="black", linestyle="--", linewidth=1.2,
+               label=f"target {target:.3f}: {int((values >= target).sum())} configurations reach it")
+    ax.set_xlabel("CV F1 (mean over the folds)")
+    ax.set_ylabel("configurations")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(title)
-    ax.legend(loc="lower right", ncols=2)
+    ax.legend(loc="upper left", fontsize=9)
     fig.tight_layout()
     return fig
 
