@@ -4,7 +4,7 @@ Figures live in :mod:`mlops_edu.training.plots` (``from mlops_edu.training impor
 """
 
 from mlops_edu.training.candidates import (Split, split_dataset, Candidate, LABELS, fit_candidate, train_candidates, comparison_table, best_candidate)
-from mlops_edu.training.crossval import (kfold_passes, single_split_score, split_vs_kfold, spread_summary, OptimismResult, random_configs, optimism_of_picking_on_test, simulate_test_picking, fold_churn_rates, fold_rate_spread, NestedCVResult, nested_cv)
+from mlops_edu.training.crossval import (kfold_passes, kfold_pass_table, single_split_score, split_vs_kfold, spread_summary, OptimismResult, random_configs, optimism_of_picking_on_test, simulate_test_picking, fold_churn_rates, fold_rate_spread, NestedCVResult, nested_cv)
 from mlops_edu.training.diagnostics import (CAPACITY_PARAMS, capacity_curve, best_capacity, churn_drivers)
 from mlops_edu.training.features import (BOOLEAN_COLUMNS, NUMERIC_COLUMNS, CATEGORICAL_COLUMNS, ENGINEERED_COLUMNS, FEATURE_REASONS, TENURE_BUCKETS, FeatureError, add_features, FeatureAdder, split_xy, feature_types, YesNoEncoder, CategoryCleaner, build_preprocessor)
 from mlops_edu.training.kfold import (FoldScores, make_folds, Preprocessed, prepare, fold_matrices, KFoldObjective, kfold_f1)

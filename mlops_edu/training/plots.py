@@ -252,34 +252,37 @@ def plot_grid_cost(table: pd.DataFrame, title: str = "Grid search cost explodes"
 # --------------------------------------------------------------------------------------------------
 
 def plot_kfold_passes(k: int = 3, title: str | None = None) -> Figure:
-    """The lecture's picture: in pass i, fold i validates and the other k-1 folds train."""
+    """The lecture's picture in its order (section 9.2): pass 1 validates on the last fold, pass k on the
+    first; the other k-1 folds train (``crossval.kfold_passes``)."""
+    from mlops_edu.training.crossval import kfold_passes
+
+    passes = kfold_passes(k)
     fig, ax = plt.subplots(figsize=(7.0, 0.75 * k + 1.3))
-    for p in range(k):
-        for f in range(k):
-            validate = f == p
+    for p, (_, row) in enumerate(passes.iterrows()):
+        for f, role in enumerate(row):
+            validate = role == "validate"
             ax.add_patch(plt.Rectangle((f, k - 1 - p + 0.1), 0.96, 0.8, facecolor=VALIDATE_COLOR if validate
                                        else TRAIN_COLOR, edgecolor="white"))
-            ax.text(f + 0.48, k - 1 - p + 0.5, f"fold {f + 1}\n{'validate' if validate else 'train'}",
-                    ha="center", va="center", fontsize=9)
+            ax.text(f + 0.48, k - 1 - p + 0.5, f"fold {f + 1}\n{role}", ha="center", va="center", fontsize=9)
         ax.text(k + 0.1, k - 1 - p + 0.5, f"-> score {p + 1}", va="center", fontsize=10)
     ax.set_xlim(-0.05, k + 1.0)
     ax.set_ylim(0, k)
-    ax.set_yticks([k - 1 - p + 0.5 for p in range(k)], [f"pass {p + 1}" for p in range(k)])
+    ax.set_yticks([k - 1 - p + 0.5 for p in range(k)], list(passes.index))
     ax.set_xticks([])
     ax.grid(False)
     for side in ("left", "bottom"):
         ax.spines[side].set_visible(False)
     ax.tick_params(left=False)
-    ax.set_title(title or f"K = {k}: every row is used for validation exactly once; "
-                          f"CV score = mean of {k} scores")
+    ax.set_title(title or f"K = {k}: each fold validates once; CV score = mean of the {k} scores")
     fig.tight_layout()
     return fig
 
 
 def plot_split_vs_kfold(spread: pd.DataFrame, k: int = 5,
-                   title: str = "One split is a lottery; k-fold averages it out") -> Figure:
-    """Scores of a single split vs k-fold mean over many seeds (dots) with their mean +- std."""
-    fig, ax = plt.subplots(figsize=(6.5, 4.0))
+                        title: str = "One split is a lottery; k-fold averages it out") -> Figure:
+    """Scores of a single split vs k-fold mean over many seeds (dots) with their mean +- std; with a
+    ``true_f1`` column (``crossval.split_vs_kfold`` with fresh customers) also the true F1's range."""
+    fig, ax = plt.subplots(figsize=(7.0, 4.2))
     cols = [("single_split", "one train/validation split", COLORS["validation"]),
             ("kfold_mean", f"{k}-fold mean", COLORS["train"])]
     rng = np.random.default_rng(0)  # horizontal jitter only
@@ -289,18 +292,25 @@ def plot_split_vs_kfold(spread: pd.DataFrame, k: int = 5,
         mean, std = values.mean(), values.std()
         ax.errorbar(x + 0.3, mean, yerr=std, fmt="s", color="black", capsize=6)
         ax.text(x + 0.38, mean, f"mean {mean:.3f}\nstd {std:.3f}", va="center", fontsize=9)
+    if "true_f1" in spread:
+        truth = spread["true_f1"].to_numpy(dtype=float)
+        ax.axhspan(truth.min(), truth.max(), color=COLORS["test"], alpha=0.15, linewidth=0,
+                   label=f"true F1 on fresh customers: {truth.min():.3f} to {truth.max():.3f}")
+        ax.axhline(truth.mean(), color=COLORS["test"], linewidth=1.5, label=f"its mean {truth.mean():.3f}")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=2, fontsize=9, frameon=False)
     ax.set_xticks([0, 1], [c[1] for c in cols])
     ax.set_xlim(-0.5, 1.9)
-    ax.set_ylabel("F1 estimate")
+    ax.set_ylabel("F1")
     ax.set_title(f"{title} ({len(spread)} seeds)")
     fig.tight_layout()
     return fig
 
 
 def plot_fold_churn_rates(rates: pd.DataFrame, overall: float,
-                     title: str = "Churn rate of each validation fold") -> Figure:
-    """Churn rate per fold for plain vs stratified KFold (``crossval.fold_churn_rates``)."""
-    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+                          title: str = "Churn rate of each validation fold") -> Figure:
+    """Churn rate per fold for plain vs stratified KFold (``crossval.fold_churn_rates``); the legend sits
+    below the axes, where it cannot cover a bar."""
+    fig, ax = plt.subplots(figsize=(6.5, 4.0))
     folds = np.arange(1, len(rates) + 1)
     width = 0.38
     ax.bar(folds - width / 2, rates["plain"], width, color="#8C8C8C", label="KFold (plain)")
@@ -308,16 +318,17 @@ def plot_fold_churn_rates(rates: pd.DataFrame, overall: float,
     ax.axhline(overall, color="black", linestyle="--", linewidth=1, label=f"all rows {overall:.1%}")
     ax.set_xticks(folds, [f"fold {f}" for f in folds])
     ax.set_ylabel("churn rate in the fold")
-    ax.set_ylim(0, float(rates.to_numpy().max()) * 1.3)
+    ax.set_ylim(0, float(rates.to_numpy().max()) * 1.15)
     ax.set_title(title)
-    ax.legend(loc="upper right", ncols=3, fontsize=8.5)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=3, fontsize=9, frameon=False)
     fig.tight_layout()
     return fig
 
 
 def plot_optimism(simulated: pd.DataFrame, title: str = "Picking on the test set flatters the test score") -> Figure:
-    """Histogram of reported-minus-true F1 over many test sets (``crossval.simulate_test_picking``)."""
-    fig, ax = plt.subplots(figsize=(7.0, 4.0))
+    """Histogram of reported-minus-true F1 over many test sets (``crossval.simulate_test_picking``); the
+    legend sits below the axes, where it cannot cover a bar."""
+    fig, ax = plt.subplots(figsize=(7.0, 4.4))
     low = float(simulated.to_numpy().min())
     high = float(simulated.to_numpy().max())
     bins = np.linspace(low, high, 31)
@@ -332,6 +343,6 @@ def plot_optimism(simulated: pd.DataFrame, title: str = "Picking on the test set
     ax.set_ylabel(f"test sets (of {len(simulated)})")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(title)
-    ax.legend(loc="upper left", fontsize=8.5)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=2, fontsize=8.5, frameon=False)
     fig.tight_layout()
     return fig
