@@ -8,8 +8,8 @@ best-so-far curves and by *evaluations needed to reach a target score*.
 * :func:`lecture_grid_loop`: the lecture's own example, depth in [3, 5] x trees in [100, 200] as two
   nested for-loops (4 fits).
 * :func:`grid_search`, :func:`random_search`, :func:`tpe_search` (hyperopt), :func:`optuna_search`,
-  :func:`genetic_search`, :func:`run_searches`: the methods; :func:`search_table` compares one run of each
-  (:mod:`mlops_edu.training.benchmark` compares many runs of each).
+  :func:`genetic_search`, :func:`run_searches`: the methods, one run each (:mod:`mlops_edu.training.benchmark`
+  compares many runs of each on a tabular benchmark).
 * :func:`grid_cost_table`: the grid's cost explosion as parameters and values grow.
 * :func:`log_search`: one MLflow parent run per method, each trial a nested child run.
 
@@ -17,7 +17,7 @@ Example
 -------
 >>> objective = KFoldObjective(X_train, y_train, "lightgbm", k=3, seed=4)         # doctest: +SKIP
 >>> results = run_searches(objective, DEFAULT_SPACE, seed=4)                       # doctest: +SKIP
->>> search_table(results)                                                           # doctest: +SKIP
+>>> {method: round(result.best_score, 3) for method, result in results.items()}     # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ import pandas as pd
 
 from mlops_edu.training.search_space import (
     DEFAULT_SPACE,
-    METHOD_LABELS,
     METHODS,
     Objective,
     Param,
@@ -290,73 +289,6 @@ def run_searches(objective: Objective, space: Sequence[Param] = DEFAULT_SPACE, *
         "genetic": lambda: genetic_search(objective, space, budget, seed, population),
     }
     return {m: runners[m]() for m in methods}
-
-
-def search_table(results: Mapping[str, SearchResult], *, reference: str = "grid", tol: float = 0.005,
-                 timings: bool = False, digits: int = 3) -> pd.DataFrame:
-    """One row per method: best CV score, its configuration, evaluations to reach the reference's best
-    (within ``tol``), and evaluations to reach its own best (within ``tol``).
-
-    ``timings=True`` adds ``seconds`` (varies between runs: show it in a ``# NBVAL_IGNORE_OUTPUT`` cell).
-    """
-    if reference not in results:
-        raise TuningError(f"search_table: reference method {reference!r} not among {list(results)}")
-    target = results[reference].best_score
-    rows = {}
-    for method, res in results.items():
-        reached = res.evals_to_reach(target, tol)
-        row: dict[str, Any] = {
-            "best_cv_f1": round(res.best_score, digits),
-            "evaluations": len(res.trials),
-            f"evals_to_{reference}_best": reached if reached is not None else f"not in {len(res.trials)}",
-            "evals_to_own_best": res.evals_to_reach(res.best_score, tol),
-            "best_params": _short(res.best_params),
-        }
-        if timings:
-            row["seconds"] = round(res.seconds, 1)
-        rows[METHOD_LABELS.get(method, method)] = row
-    table = pd.DataFrame.from_dict(rows, orient="index")
-    table.index.name = "method"
-    return table
-
-
-def search_profile(results: Mapping[str, SearchResult], *, reference: str = "grid", tol: float = 0.005,
-                   after: int = 5, digits: int = 3) -> pd.DataFrame:
-    """Where each method spent its budget: why "evaluations to reach" can mislead on a flat objective.
-
-    Columns: ``share_within_tol`` (share of the method's trials already within ``tol`` of the reference's
-    best: when it is large, reaching the target is luck, not search), ``mean_after_<after>`` and
-    ``worst_after_<after>`` (mean and worst score of the trials after the first ``after``: TPE's random
-    start-up is over by then) and ``best``.
-    """
-    if reference not in results:
-        raise TuningError(f"search_profile: reference method {reference!r} not among {list(results)}")
-    target = results[reference].best_score
-    rows = {}
-    for method, res in results.items():
-        scores = np.asarray(res.scores)
-        late = scores[after:]
-        rows[METHOD_LABELS.get(method, method)] = {
-            "share_within_tol": round(float(np.mean(scores >= target - tol - 1e-12)), digits),
-            f"mean_after_{after}": round(float(late.mean()), digits) if len(late) else np.nan,
-            f"worst_after_{after}": round(float(late.min()), digits) if len(late) else np.nan,
-            "best": round(float(scores.max()), digits),
-        }
-    table = pd.DataFrame.from_dict(rows, orient="index")
-    table.index.name = "method"
-    return table
-
-
-def _short(params: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items())
-
-
-def convergence_frame(results: Mapping[str, SearchResult]) -> pd.DataFrame:
-    """Best-so-far score per evaluation number, one column per method (for the convergence plot)."""
-    longest = max(len(r.trials) for r in results.values())
-    data = {METHOD_LABELS.get(m, m): r.best_so_far() + [np.nan] * (longest - len(r.trials))
-            for m, r in results.items()}
-    return pd.DataFrame(data, index=pd.RangeIndex(1, longest + 1, name="evaluation"))
 
 
 def grid_cost_table(n_params: Sequence[int] = (1, 2, 3, 4, 5, 6), n_values: Sequence[int] = (2, 3, 5, 10),
