@@ -144,3 +144,33 @@ def test_new_store_is_copied_from_a_migrated_template(home, monkeypatch, tmp_pat
     client.create_registered_model("workbook.mlops.demo")
     assert [m.name for m in client.search_registered_models()] == ["workbook.mlops.demo"]
     assert len(list(tmp_path.joinpath("template").iterdir())) == 1, "no temporary files are left behind"
+
+
+def test_mlflow_private_names_exist():
+    """config._release_mlflow_stores relies on these private MLflow names (no public way to close a store):
+    an MLflow upgrade that renames them must fail here, not silently keep writing into a moved database."""
+    from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore as RegistryStore
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore as TrackingStore
+    from mlflow.tracking._model_registry import utils as registry_utils
+    from mlflow.tracking._tracking_service import utils as tracking_utils
+
+    for store in (TrackingStore, RegistryStore):
+        assert isinstance(store._engine_map, dict)
+        assert hasattr(store._engine_map_lock, "__enter__")
+    for registry in (tracking_utils._tracking_store_registry, registry_utils._model_registry_store_registry):
+        assert callable(type(registry)._get_store_with_resolved_uri.cache_clear)
+
+
+def test_set_up_twice_writes_into_the_new_store(tmp_path, monkeypatch):
+    import mlflow
+
+    monkeypatch.setenv(HOME_ENV, str(tmp_path))
+    setup_chapter("98", seed=1)
+    with mlflow.start_run(run_name="first"):
+        pass
+    ws = setup_chapter("98", seed=1)
+    with mlflow.start_run(run_name="second"):
+        pass
+    names = mlflow.search_runs(search_all_experiments=True)["tags.mlflow.runName"].tolist()
+    assert names == ["second"]
+    assert ws.mlflow_db.exists()

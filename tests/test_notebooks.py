@@ -27,6 +27,18 @@ def _text(output) -> str:
     return "".join(output.get("text", "")) + "".join(output.get("data", {}).get("text/plain", ""))
 
 
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_survives_open_and_save_in_jupyter(path):
+    """JupyterLab's save is nbformat.write of the notebook it read (with the kernel's language_info):
+    opening and saving an unchanged chapter must leave git clean."""
+    import platform
+
+    nb = nbformat.read(path, as_version=4)
+    assert nb.metadata["language_info"]["version"] == platform.python_version()
+    text = nbformat.writes(nb)
+    assert (text if text.endswith("\n") else text + "\n") == path.read_text(encoding="utf-8")
+
+
 def test_the_workbook_has_its_first_chapter():
     assert CHAPTERS and CHAPTERS[0].name == "00_start_here.ipynb"
     assert all(CHAPTER_RE.match(p.name) for p in CHAPTERS)

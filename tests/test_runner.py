@@ -1,13 +1,15 @@
 """run_all.py: execution, atomic write-back, failure reporting, normalisation, quick and student modes."""
 
 import json
+import platform
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from mlops_edu.workbook.notebooks import normalise, student_edition
-from mlops_edu.workbook.runner import find_chapters, main
+from mlops_edu.workbook.config import HOME_ENV
+from mlops_edu.workbook.notebooks import normalise, student_edition, write_notebook
+from mlops_edu.workbook.runner import RunnerError, find_chapters, main
 
 
 def _notebook(*sources, params=True):
@@ -43,8 +45,50 @@ def test_find_chapters_orders_and_filters(workbook):
     (workbook / "notes.ipynb").write_text("{}")
     assert [p.name for p in find_chapters(workbook)] == ["01_ok.ipynb", "02_broken.ipynb", "03_ok.ipynb"]
     assert [p.name for p in find_chapters(workbook, "3,1")] == ["01_ok.ipynb", "03_ok.ipynb"]
-    with pytest.raises(SystemExit, match="no chapter 07"):
+    with pytest.raises(RunnerError, match="no chapter 07"):
         find_chapters(workbook, "07")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--only", "2a"], "'2a' is not a chapter number"),
+    (["--only", "07"], "no chapter 07"),
+    (["--jobs", "0"], "--jobs must be at least 1"),
+    (["--force"], "go with --student"),
+])
+def test_bad_options_exit_2_and_name_the_option(workbook, capsys, argv, message):
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_student_edition_refuses_the_workbook_folder(workbook, capsys):
+    before = {p.name: p.read_bytes() for p in workbook.iterdir()}
+    assert main(["--student", str(workbook), "--no-verify"]) == 2
+    assert "the workbook folder itself" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in workbook.iterdir()} == before
+
+
+def test_student_edition_never_overwrites_silently(workbook, tmp_path, capsys):
+    student = tmp_path / "student"
+    assert main(["--only", "01", "--student", str(student), "--no-verify"]) == 0
+    answered = student / "01_ok.ipynb"
+    answered.write_text(answered.read_text().replace("print(2 + 2)", "print('my answer')"))
+    mine = answered.read_bytes()
+    assert main(["--only", "01", "--student", str(student), "--no-verify"]) == 2
+    assert "already exist" in capsys.readouterr().err and answered.read_bytes() == mine
+    assert main(["--only", "01", "--student", str(student), "--no-verify", "--force"]) == 0
+    assert (student / "01_ok.ipynb.bak").read_bytes() == mine
+    assert main(["--only", "01", "--student", str(student), "--no-verify", "--force"]) == 0
+    assert (student / "01_ok.ipynb.bak").read_bytes() == mine and (student / "01_ok.ipynb.bak1").exists()
+    assert [p.name for p in find_chapters(student)] == ["01_ok.ipynb"]
+
+
+def test_written_notebooks_survive_a_jupyter_save(tmp_path):
+    """What JupyterLab's save does (nbformat.write of what it read) leaves our files byte-identical."""
+    path = tmp_path / "01_x.ipynb"
+    write_notebook(normalise(_notebook("print('a')\nprint('b')", "x = 1")), path)
+    first = path.read_bytes()
+    nbformat.write(nbformat.read(path, as_version=4), path)
+    assert path.read_bytes() == first
 
 
 @pytest.mark.slow
@@ -91,13 +135,20 @@ def test_fail_fast_stops_and_quick_does_not_write_back(workbook, capsys):
 
 
 @pytest.mark.slow
-def test_student_edition_is_written_and_executes(workbook, tmp_path, capsys):
-    nbformat.write(_notebook("from mlops_edu.workbook.exercises import ____\nfrom mlops_edu.workbook.exercises.ch00 import q1",
+def test_student_edition_is_written_and_executes(workbook, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv(HOME_ENV, str(tmp_path))
+    nbformat.write(_notebook("from mlops_edu import setup_chapter\nws = setup_chapter('04', seed=SEED)",
+                             "from mlops_edu.workbook.exercises import ____\nfrom mlops_edu.workbook.exercises.ch00 import q1",
                              "### BEGIN SOLUTION\nchurn_rate = 3 / 12\n### END SOLUTION", "q1.check()"),
                    workbook / "04_exercise.ipynb")
+    user_workspace = tmp_path / "workspaces" / "04"
+    user_workspace.mkdir(parents=True)
+    (user_workspace / "mlflow.db").write_text("the user's runs")
     assert main(["--only", "04", "--student", str(tmp_path / "student")]) == 0
+    assert (user_workspace / "mlflow.db").read_text() == "the user's runs"     # verified in a scratch root
+    assert not (tmp_path / "workspaces" / ".previous").exists()
     student = nbformat.read(tmp_path / "student" / "04_exercise.ipynb", as_version=4)
-    assert "churn_rate = ____" in student.cells[3].source and "3 / 12" not in student.cells[3].source
+    assert "churn_rate = ____" in student.cells[4].source and "3 / 12" not in student.cells[4].source
     assert all(c.outputs == [] for c in student.cells if c.cell_type == "code")
     executed = nbformat.read(tmp_path / "results" / "student" / "executed" / "04_exercise.ipynb", as_version=4)
     check_cell = next(c for c in executed.cells if c.source == "q1.check()")
@@ -107,14 +158,15 @@ def test_student_edition_is_written_and_executes(workbook, tmp_path, capsys):
 def test_normalise_strips_volatile_metadata_and_is_idempotent():
     nb = _notebook("print(1)", "# NBVAL_IGNORE_OUTPUT\nprint(2)")
     nb.metadata["papermill"] = {"duration": 1.23}
-    nb.metadata["language_info"] = {"name": "python", "version": "3.11.7"}
+    nb.metadata["language_info"] = {"name": "python", "version": "3.0.0"}
     nb.cells[2].metadata["papermill"] = {"start_time": "2026-11-23T13:00:00"}
     nb.cells[2].metadata["execution"] = {"iopub.status.busy": "2026-11-23T13:00:00"}
     nb.cells[2].metadata["tags"] = ["injected-parameters"]
     nb.cells[3].outputs = [nbformat.v4.new_output("stream", name="stdout", text="2\n")]
     nb.cells[1]["id"] = nb.cells[2]["id"] = "same"
     clean = normalise(nb)
-    assert "papermill" not in clean.metadata and "version" not in clean.metadata["language_info"]
+    assert "papermill" not in clean.metadata
+    assert clean.metadata["language_info"]["version"] == platform.python_version()   # what JupyterLab stores
     assert clean.metadata["kernelspec"]["name"] == "python3"
     assert clean.cells[2].metadata == {}
     assert clean.cells[3].outputs == []

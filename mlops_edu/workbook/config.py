@@ -54,14 +54,22 @@ class ChapterWorkspace:
 
     Attributes
     ----------
-    chapter: two-digit chapter number, e.g. ``"02"``.
-    seed: the seed the chapter was set up with.
-    root: ``workspaces/NN`` (absolute).
-    tracking_uri: ``sqlite:////abs/path/workspaces/NN/mlflow.db``, used for tracking and registry.
-    artifacts: folder for MLflow artifacts of this chapter's experiments.
-    lake: folder for the chapter's Delta tables.
-    logs: folder for the chapter log (warnings and library logging).
-    experiment_name: the MLflow experiment set active by :func:`setup_chapter`.
+    chapter : str
+        two-digit chapter number, e.g. ``"02"``.
+    seed : int
+        the seed the chapter was set up with.
+    root : Path
+        ``workspaces/NN`` (absolute).
+    tracking_uri : str
+        ``sqlite:////abs/path/workspaces/NN/mlflow.db``, used for tracking and registry.
+    artifacts : Path
+        folder for MLflow artifacts of this chapter's experiments.
+    lake : Path
+        folder for the chapter's Delta tables.
+    logs : Path
+        folder for the chapter log (warnings and library logging).
+    experiment_name : str
+        the MLflow experiment set active by :func:`setup_chapter`.
     """
 
     chapter: str
@@ -117,24 +125,33 @@ def workspace_home() -> Path:
     return repo_root() or Path.cwd().resolve()
 
 
-def _release_mlflow_stores() -> None:
-    """Forget MLflow's cached stores and close their SQLite connections.
+def _release_mlflow_stores(uri: str | None = None) -> None:
+    """Forget MLflow's cached stores and close their SQLite connections (all sqlite ones, or ``uri``'s).
 
     MLflow caches one store (and one SQLAlchemy engine) per URI for the life of the process. When a
     chapter is set up again in the same kernel, the old database has been moved to
     ``workspaces/.previous``; without this, MLflow would go on writing into the moved file.
+
+    MLflow 3.17 has no public way to close a store, so this is the ONE place that touches its private
+    names (``SqlAlchemyStore._engine_map``/``_engine_map_lock`` and the store registries'
+    ``_get_store_with_resolved_uri`` cache); ``tests/test_config.py::test_mlflow_private_names_exist``
+    fails loudly when an MLflow upgrade renames them.
     """
     if "mlflow" not in sys.modules:
         return
-    from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore as RegistryStore
+    from mlflow.store.model_registry.sqlalchemy_store import (
+        SqlAlchemyStore as RegistryStore,
+    )
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore as TrackingStore
     from mlflow.tracking._model_registry import utils as registry_utils
     from mlflow.tracking._tracking_service import utils as tracking_utils
 
     for store in (TrackingStore, RegistryStore):
         with store._engine_map_lock:
-            for uri in [u for u in store._engine_map if u.startswith("sqlite:")]:
-                store._engine_map.pop(uri).dispose()
+            for key in [u for u in store._engine_map if (u == uri if uri else u.startswith("sqlite:"))]:
+                store._engine_map.pop(key).dispose()
+    if uri is not None:
+        return
     for registry in (tracking_utils._tracking_store_registry, registry_utils._model_registry_store_registry):
         if registry is not None:
             type(registry)._get_store_with_resolved_uri.cache_clear()
@@ -159,8 +176,7 @@ def _template_db() -> Path:
         os.unlink(tmp)
         uri = f"sqlite:///{Path(tmp).as_posix()}"
         SqlAlchemyStore(uri, (folder / "unused-artifacts").as_uri())
-        with SqlAlchemyStore._engine_map_lock:
-            SqlAlchemyStore._engine_map.pop(uri).dispose()
+        _release_mlflow_stores(uri)
         os.replace(tmp, template)  # atomic: parallel chapters may race to make it
     return template
 
@@ -261,11 +277,16 @@ def setup_chapter(chapter: str | int, seed: int = DEFAULT_SEED, *, experiment: s
 
     Parameters
     ----------
-    chapter: chapter number, ``"02"`` or ``2``.
-    seed: seeds ``random`` and ``numpy``; pass it on to every generator the chapter uses.
-    experiment: name of the MLflow experiment to activate (default ``"chapter-NN"``).
-    fresh: start from an empty workspace (the previous one is moved to ``workspaces/.previous``).
-    root: use this folder as the workspace, keeping what it holds (a headless job such as
+    chapter : str | int
+        chapter number, ``"02"`` or ``2``.
+    seed : int
+        seeds ``random`` and ``numpy``; pass it on to every generator the chapter uses.
+    experiment : str | None
+        name of the MLflow experiment to activate (default ``"chapter-NN"``).
+    fresh : bool
+        start from an empty workspace (the previous one is moved to ``workspaces/.previous``).
+    root : Path | str | None
+        use this folder as the workspace, keeping what it holds (a headless job such as
         ``python -m mlops_edu lab --workspace DIR``); ``fresh`` is then ignored.
 
     Returns

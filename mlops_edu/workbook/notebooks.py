@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import ast
 import copy
-import json
 import os
+import platform
 import re
 import tempfile
 import textwrap
@@ -21,8 +21,6 @@ BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
 PLACEHOLDER = "____"
 CHAPTER_RE = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
-KEY_PACKAGES = ("mlflow", "lightgbm", "scikit-learn", "pandas", "numpy", "scipy", "matplotlib", "hyperopt",
-                "deltalake", "pyarrow", "papermill", "nbval", "pytest", "jupyterlab", "ipykernel", "pyspark")
 CANONICAL_KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 CANONICAL_LANGUAGE_INFO = {
     "codemirror_mode": {"name": "ipython", "version": 3},
@@ -31,7 +29,10 @@ CANONICAL_LANGUAGE_INFO = {
     "name": "python",
     "nbconvert_exporter": "python",
     "pygments_lexer": "ipython3",
+    "version": platform.python_version(),
 }
+"""What ipykernel reports and JupyterLab stores on opening a notebook (``version`` included), so that
+opening and saving a committed chapter in JupyterLab leaves it byte-identical."""
 
 
 
@@ -94,10 +95,18 @@ def _merge_streams(outputs: list[Any]) -> list[Any]:
     return merged
 
 
+def notebook_text(nb: Any) -> str:
+    """``nb`` exactly as Jupyter writes it (``nbformat.write``: sources and outputs as lists of lines, sorted
+    keys, one-space indent, a final newline), after validating it against the notebook schema."""
+    nbformat.validate(nb)
+    text = nbformat.writes(nb, version=nbformat.NO_CONVERT)
+    return text if text.endswith("\n") else text + "\n"
+
+
 def write_notebook(nb: Any, path: Path) -> None:
-    """Write ``nb`` atomically (temp file in the same folder, then ``os.replace``)."""
+    """Write ``nb`` atomically in Jupyter's own format (temp file in the same folder, then ``os.replace``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    text = notebook_text(nb)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".ipynb.tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -25,9 +25,8 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
-from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import nbformat
 
@@ -35,11 +34,11 @@ from mlops_edu.workbook.config import HOME_ENV, RECORD_ENV
 from mlops_edu.workbook.notebooks import (
     CHAPTER_RE,
     KERNEL_NAME,
-    KEY_PACKAGES,
     normalise,
     write_notebook,
     write_student_edition,
 )
+from mlops_edu.workbook.packages import package_versions
 
 
 @dataclass
@@ -56,18 +55,106 @@ class ChapterResult:
 
 
 # --------------------------------------------------------------------------------------------- finding
+class RunnerError(ValueError):
+    """A bad option or folder given to the runner; the message names it (``run_all.py`` exits 2)."""
+
+
+def parse_only(only: str) -> set[str]:
+    """Chapter numbers of ``--only`` ("0,2" or "00,02") as two-digit strings.
+
+    >>> sorted(parse_only("0, 02,9"))
+    ['00', '02', '09']
+    """
+    tokens = [x for x in only.replace(" ", "").split(",") if x]
+    bad = [x for x in tokens if not (x.isdigit() and len(x) <= 2)]
+    if bad or not tokens:
+        raise RunnerError(f"--only: {', '.join(repr(x) for x in bad) or repr(only)} is not a chapter number; "
+                          "give comma-separated numbers such as 00,02")
+    return {f"{int(x):02d}" for x in tokens}
+
+
 def find_chapters(workbook: Path, only: str | None = None) -> list[Path]:
     """The chapter notebooks ``NN_*.ipynb`` of ``workbook`` in order, filtered by ``only`` ("00,02")."""
     chapters = sorted(p for p in workbook.glob("*.ipynb") if CHAPTER_RE.match(p.name))
     if only:
-        wanted = {f"{int(x):02d}" for x in only.replace(" ", "").split(",") if x}
+        wanted = parse_only(only)
         unknown = wanted - {p.name[:2] for p in chapters}
         if unknown:
-            raise SystemExit(f"--only: no chapter {', '.join(sorted(unknown))} in {workbook} "
-                             f"(have {', '.join(p.name[:2] for p in chapters)})")
+            raise RunnerError(f"--only: no chapter {', '.join(sorted(unknown))} in {workbook.name}/ "
+                              f"(have {', '.join(p.name[:2] for p in chapters)})")
         chapters = [p for p in chapters if p.name[:2] in wanted]
     return chapters
 
+
+def _temp_path(prefix: str, suffix: str) -> Path:
+    """A fresh temporary file name (the file is created and its descriptor closed)."""
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix)
+    os.close(fd)
+    return Path(name)
+
+
+def grade_submissions(folder: Path, *, results: Path, timeout: int, sanitize: Path) -> int:
+    """``--grade``: grade every submission in a scratch workspace; 0 when every notebook was graded."""
+    from mlops_edu.workbook import gradebook
+
+    if not folder.is_dir():
+        raise RunnerError(f"--grade: no folder {folder}")
+    if timeout < 1:
+        raise RunnerError(f"--timeout must be at least 1 second, got {timeout}")
+    pairs = gradebook.submissions(folder)
+    if not pairs:
+        raise RunnerError(f"--grade: no student folders with NN_*.ipynb notebooks in {folder}")
+    sanitizers = gradebook.load_sanitizers(sanitize) if sanitize.exists() else []
+    grades: list = []
+    previous_home = os.environ.get(HOME_ENV)
+    with tempfile.TemporaryDirectory(prefix="mlops-edu-grading-") as scratch:
+        try:
+            kernel = ensure_kernel(Path(scratch))
+            os.environ[HOME_ENV] = scratch          # the students' chapters write their workspaces here
+            for student, notebook in pairs:
+                rows = gradebook.grade_notebook(student, notebook, timeout=timeout, kernel=kernel,
+                                                sanitizers=sanitizers)
+                print(f"{student:<20} {notebook.name:<36} {rows[0].status}")
+                grades += rows
+        finally:
+            if previous_home is None:
+                os.environ.pop(HOME_ENV, None)
+            else:
+                os.environ[HOME_ENV] = previous_home
+    table, reports = gradebook.write_grades(grades, results)
+    print(f"\n{len(pairs)} notebooks of {len(reports)} students graded: {_rel(table)}, {_rel(results / 'grades')}/")
+    return 0
+
+
+def _backup(path: Path) -> Path:
+    """Move ``path`` aside as ``NAME.ipynb.bak`` (or ``.bak1``, ``.bak2``, ... if taken); returns the backup."""
+    for n in range(1000):
+        backup = path.with_name(f"{path.name}.bak{n or ''}")
+        if not backup.exists():
+            os.replace(path, backup)
+            return backup
+    raise RunnerError(f"too many backups of {path.name} in {path.parent}; remove some")
+
+
+def student_edition_into(chapters: list[Path], target: Path, *, workbook: Path, force: bool = False) -> list[Path]:
+    """Write the student edition of ``chapters`` into ``target`` without ever losing a student's work.
+
+    Refuses the workbook folder itself (it would replace the committed chapters) and, unless ``force``,
+    any notebook that already exists in ``target`` (a student's answers are data); with ``force`` the old
+    file is kept as ``NAME.ipynb.bak``.
+    """
+    if target.resolve() == workbook.resolve():
+        raise RunnerError(f"--student {target.name}: that is the workbook folder itself; the student edition "
+                          "would replace the committed chapters. Choose another folder, e.g. student/")
+    existing = [target / c.name for c in chapters if (target / c.name).exists()]
+    if existing and not force:
+        raise RunnerError(f"--student: {len(existing)} notebook(s) already exist in {target.name}/ "
+                          f"({', '.join(p.name for p in existing)}); they may hold a student's answers. "
+                          "Use another folder, or --force to replace them (old files kept as NAME.ipynb.bak)")
+    for path in existing:
+        backup = _backup(path)
+        print(f"kept {path.name} as {backup.name}")
+    return write_student_edition(chapters, target)
 
 
 # -------------------------------------------------------------------------------------------- executing
@@ -106,10 +193,10 @@ def execute_chapter(path: Path, *, quick: bool, home: Path, failed_dir: Path, ex
     if quick:
         params["QUICK"] = True
     os.environ[HOME_ENV] = str(home)
-    record_file = Path(tempfile.mkstemp(prefix=f"records-{path.stem}-", suffix=".json")[1])
+    record_file = _temp_path(f"records-{path.stem}-", ".json")
     record_file.unlink()
     os.environ[RECORD_ENV] = str(record_file)
-    tmp_out = Path(tempfile.mkstemp(prefix=f"{path.stem}-", suffix=".ipynb")[1])
+    tmp_out = _temp_path(f"{path.stem}-", ".ipynb")
     start = time.perf_counter()
     try:
         papermill.execute_notebook(
@@ -195,16 +282,6 @@ def run_chapters(chapters: list[Path], *, jobs: int, quick: bool, fail_fast: boo
 
 
 # ---------------------------------------------------------------------------------------------- results
-def package_versions(names: Iterable[str] = KEY_PACKAGES) -> dict[str, str | None]:
-    versions: dict[str, str | None] = {}
-    for name in names:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
-
-
 def git_commit(repo: Path) -> dict[str, Any]:
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False).stdout.strip()
@@ -259,34 +336,65 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write the student edition into DIR (solutions -> ____, outputs cleared) and "
                              "check that it executes (in quick mode, into results/student)")
     parser.add_argument("--no-verify", action="store_true", help="with --student: write only, do not execute")
+    parser.add_argument("--force", action="store_true",
+                        help="with --student: replace notebooks that already exist in DIR (each old file is "
+                             "kept as NAME.ipynb.bak, NAME.ipynb.bak1, ...)")
+    parser.add_argument("--book", action="store_true",
+                        help="render the executed chapters (as committed, nothing re-executed) into a static "
+                             "web book in results/book/ (Sphinx + myst-nb, offline)")
+    parser.add_argument("--grade", metavar="SUBMISSIONS", type=Path,
+                        help="grade every student's notebooks (one folder per student) into results/grades.csv "
+                             "and results/grades/<student>.md; the students' files are never modified")
+    parser.add_argument("--timeout", type=int, default=300,
+                        help="with --grade: seconds a notebook may run before it is stopped (default 300)")
     parser.add_argument("--workbook", type=Path, default=Path("workbook"), help=argparse.SUPPRESS)
     parser.add_argument("--results", type=Path, default=Path("results"), help=argparse.SUPPRESS)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``run_all.py``: 0 every chapter passed, 1 a chapter failed, 2 a bad option (named on stderr)."""
     args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except RunnerError as error:
+        print(f"run_all.py: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     repo = Path.cwd().resolve()
     workbook = args.workbook.resolve()
     if not workbook.is_dir():
-        print(f"run_all.py: no workbook folder at {args.workbook} (run it from the repository root)",
-              file=sys.stderr)
-        return 2
+        raise RunnerError(f"no workbook folder at {args.workbook} (run it from the repository root)")
+    if args.jobs < 1:
+        raise RunnerError(f"--jobs must be at least 1, got {args.jobs}")
+    if (args.force or args.no_verify) and not args.student:
+        raise RunnerError("--force and --no-verify go with --student DIR")
     results = args.results.resolve()
+    if args.book:
+        from mlops_edu.workbook.book import build_book
+
+        index = build_book(workbook, results / "book", chapters=find_chapters(workbook, args.only))
+        print(f"web book: {_rel(index)} (open it in a browser, or serve results/book/ with any static server)")
+        return 0
+    if args.grade is not None:
+        return grade_submissions(args.grade, results=results, timeout=args.timeout,
+                                 sanitize=workbook / "nbval_sanitize.cfg")
     home = Path(os.environ.get(HOME_ENV) or repo).resolve()
     chapters = find_chapters(workbook, args.only)
     if not chapters:
-        print(f"run_all.py: no chapter notebooks NN_*.ipynb in {args.workbook}", file=sys.stderr)
-        return 2
+        raise RunnerError(f"no chapter notebooks NN_*.ipynb in {args.workbook}")
     start = time.perf_counter()
     if args.student:
-        written = write_student_edition(chapters, args.student.resolve())
+        written = student_edition_into(chapters, args.student.resolve(), workbook=workbook, force=args.force)
         print(f"student edition: {len(written)} notebooks written to {args.student}")
         if args.no_verify:
             return 0
-        print("checking that the student edition executes (quick mode) ...")
-        chapter_results = run_chapters(written, jobs=args.jobs, quick=True, fail_fast=args.fail_fast,
-                                       home=home, results=results / "student", write_back=False)
+        print("checking that the student edition executes (quick mode, in a scratch workspace) ...")
+        with tempfile.TemporaryDirectory(prefix="mlops-edu-student-") as scratch:
+            chapter_results = run_chapters(written, jobs=args.jobs, quick=True, fail_fast=args.fail_fast,
+                                           home=Path(scratch), results=results / "student", write_back=False)
     else:
         write_back = not args.quick
         chapter_results = run_chapters(chapters, jobs=args.jobs, quick=args.quick, fail_fast=args.fail_fast,
