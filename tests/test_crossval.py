@@ -6,14 +6,19 @@ import numpy as np
 import pandas as pd
 import pytest
 from _telco_sample import customers
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
 
 from mlops_edu.training import (
+    BENCHMARK_SPACE,
     DEFAULT_SPACE,
+    FoldScores,
     OptimismResult,
     TrainingError,
     fold_churn_rates,
     fold_rate_spread,
+    kfold_pass_table,
     kfold_passes,
+    make_model,
     nested_cv,
     optimism_of_picking_on_test,
     random_configs,
@@ -33,20 +38,30 @@ def dev():
     return split_xy(customers(1200, seed=11))
 
 
-def test_kfold_passes_validate_every_fold_once():
+def test_kfold_passes_validate_every_fold_once_in_the_lectures_order():
     passes = kfold_passes(3)
     assert passes.shape == (3, 3)
     assert (passes == "validate").sum(axis=0).tolist() == [1, 1, 1]
     assert (passes == "validate").sum(axis=1).tolist() == [1, 1, 1]
-    assert passes.loc["pass 2", "fold 2"] == "validate" and passes.loc["pass 2", "fold 1"] == "train"
+    # lecture 9.2: pass 1 trains on folds 1, 2 and validates on 3; pass 2 validates on 2; pass 3 on 1
+    assert [row.tolist().index("validate") + 1 for _, row in passes.iterrows()] == [3, 2, 1]
     with pytest.raises(TrainingError):
         kfold_passes(1)
 
 
+def test_kfold_pass_table_puts_each_fold_score_in_its_pass():
+    table = kfold_pass_table(FoldScores((0.61, 0.62, 0.63)))
+    assert table.loc["pass 1"].tolist() == ["folds 1, 2", "fold 3", 0.63]
+    assert table.loc["pass 3"].tolist() == ["folds 2, 3", "fold 1", 0.61]
+
+
 def test_single_split_spread_is_wider_than_kfold_spread(dev):
     X, y = dev
-    spread = split_vs_kfold(X, y, "lightgbm", SMALL, seeds=range(8), k=5)
-    assert list(spread.columns) == ["seed", "single_split", "kfold_mean", "kfold_std"]
+    X_fresh, y_fresh = split_xy(customers(2000, seed=21))
+    spread = split_vs_kfold(X, y, "lightgbm", SMALL, seeds=range(8), k=5, X_fresh=X_fresh, y_fresh=y_fresh)
+    assert list(spread.columns) == ["seed", "single_split", "kfold_mean", "kfold_std", "true_f1"]
+    assert spread["true_f1"].std() < spread["single_split"].std()         # the truth does not depend on the cut much
+    assert "true F1 (fresh customers)" in spread_summary(spread).index
     assert spread["single_split"].std() > 1.5 * spread["kfold_mean"].std()
     summary = spread_summary(spread)
     assert summary.loc["one split", "std"] > summary.loc["k-fold mean", "std"]
@@ -94,13 +109,46 @@ def test_stratified_folds_keep_the_churn_rate():
     assert spread.loc["plain", "worst fold off by"] > 0.05
 
 
-def test_nested_cv_scores_each_outer_fold_with_its_own_choice(dev):
+def test_nested_cv_equals_cross_validate_of_grid_search_cv_on_the_same_folds(dev):
     X, y = dev
-    grid = [{"num_leaves": n, "n_estimators": 20} for n in (4, 32)]
-    result = nested_cv(X, y, grid, outer_k=3, inner_k=2, seed=0)
-    assert list(result.outer.columns) == ["chosen_config", "inner_cv_f1", "outer_f1"]
-    assert len(result.outer) == 3 and set(result.outer["chosen_config"]) <= {1, 2}
-    assert 0 < result.nested_mean < 1 and result.nested_std >= 0
-    assert result.non_nested_params in grid
+    X, y = X.head(600), y.head(600)
+    base = {"n_estimators": 10}
+    configs = random_configs(BENCHMARK_SPACE, 5, seed=3)
+    result = nested_cv(X, y, configs, outer_k=3, inner_k=2, seed=7, base_params=base)
+    grid = [{f"model__{k}": [v] for k, v in c.items()} for c in configs]
+    search = GridSearchCV(make_model("lightgbm", base, seed=7, X=X), grid, scoring="f1",
+                          cv=StratifiedKFold(2, shuffle=True, random_state=7))
+    outer = cross_validate(search, X, y, scoring="f1", cv=StratifiedKFold(3, shuffle=True, random_state=7),
+                           return_estimator=True)
+    assert result.outer["outer_f1"].tolist() == pytest.approx(np.round(outer["test_score"], 4).tolist(), abs=1e-12)
+    assert result.outer["chosen_config"].tolist() == [int(e.best_index_) + 1 for e in outer["estimator"]]
+    assert result.outer["inner_cv_f1"].tolist() == pytest.approx(
+        [round(float(e.best_score_), 4) for e in outer["estimator"]], abs=1e-12)
+    flat = GridSearchCV(make_model("lightgbm", base, seed=7, X=X), grid, scoring="f1",
+                        cv=StratifiedKFold(3, shuffle=True, random_state=7)).fit(X, y)
+    assert result.non_nested_best == pytest.approx(flat.best_score_, abs=1e-12)
+    assert result.non_nested_params == configs[flat.best_index_]
     with pytest.raises(TrainingError, match="configs"):
         nested_cv(X, y, [])
+
+
+def test_nested_cv_against_fresh_customers(dev):
+    X, y = dev
+    X_fresh, y_fresh = split_xy(customers(1500, seed=22))
+    configs = [{"num_leaves": n, "n_estimators": 10} for n in (2, 8, 32)]
+    result = nested_cv(X, y, configs, outer_k=3, inner_k=2, seed=0, X_fresh=X_fresh, y_fresh=y_fresh)
+    assert "fresh_f1" in result.outer and result.non_nested_fresh is not None
+    table = result.versus_truth()
+    assert table.loc["nested", "estimate"] == pytest.approx(result.nested_mean, abs=1e-3)
+    assert table.loc["nested", "true_f1"] == pytest.approx(result.outer["fresh_f1"].mean(), abs=1e-3)
+    assert (table["estimate - true"] - (table["estimate"] - table["true_f1"])).abs().max() < 2e-3
+    with pytest.raises(TrainingError, match="fresh"):
+        nested_cv(X, y, configs, outer_k=3, inner_k=2, seed=0).versus_truth()
+
+
+def test_random_configs_of_a_finite_space_are_different_configurations():
+    picked = random_configs(BENCHMARK_SPACE, 30, seed=4)
+    assert len({tuple(c.values()) for c in picked}) == 30
+    assert picked == random_configs(BENCHMARK_SPACE, 30, seed=4) != random_configs(BENCHMARK_SPACE, 30, seed=5)
+    with pytest.raises(TrainingError, match="210 configurations"):
+        random_configs(BENCHMARK_SPACE, 211)

@@ -14,17 +14,15 @@ from mlops_edu.training import (
     SearchResult,
     Trial,
     TuningError,
-    convergence_frame,
     genetic_search,
     grid_cost_table,
     grid_points,
     grid_search,
     lecture_grid_loop,
     log_search,
+    optuna_search,
     random_search,
     run_searches,
-    search_profile,
-    search_table,
     tpe_search,
 )
 
@@ -92,7 +90,7 @@ def test_searches_use_the_same_budget_and_stay_in_the_space():
         run_searches(smooth, SPACE, methods=("annealing",))
 
 
-@pytest.mark.parametrize("search", [random_search, tpe_search, genetic_search])
+@pytest.mark.parametrize("search", [random_search, tpe_search, optuna_search, genetic_search])
 def test_searches_are_seeded(search):
     a, b = search(smooth, SPACE, 10, seed=5), search(smooth, SPACE, 10, seed=5)
     c = search(smooth, SPACE, 10, seed=6)
@@ -132,20 +130,39 @@ def test_genetic_search_crossover_and_mutation():
         genetic_search(smooth, SPACE, population=1)
 
 
-def test_result_helpers_and_tables():
+def test_result_helpers():
     res = SearchResult("x", [Trial(1, {"a": 1}, 0.50), Trial(2, {"a": 2}, 0.62), Trial(3, {"a": 3}, 0.60)])
     assert res.best_so_far() == [0.50, 0.62, 0.62]
     assert res.evals_to_reach(0.62, tol=0.005) == 2 and res.evals_to_reach(0.603, tol=0.005) == 2
     assert res.evals_to_reach(0.70, tol=0.005) is None
-    other = SearchResult("y", [Trial(1, {"a": 9}, 0.619)])
-    table = search_table({"grid": res, "random": other})
-    assert table.loc["grid", "evals_to_grid_best"] == 2 and table.loc["random", "evals_to_grid_best"] == 1
-    assert list(convergence_frame({"grid": res, "random": other})["random"].isna()) == [False, True, True]
-    profile = search_profile({"grid": res, "random": other}, after=1)
-    assert profile.loc["grid", "share_within_tol"] == pytest.approx(1 / 3, abs=1e-3)
-    assert profile.loc["grid", "worst_after_1"] == 0.60
-    with pytest.raises(TuningError, match="reference"):
-        search_table({"random": other})
+    assert res.best.number == 2 and res.best_params == {"a": 2}
+
+
+@pytest.mark.parametrize("search", [random_search, tpe_search, optuna_search, genetic_search])
+def test_stop_ends_a_search_early(search):
+    calls = []
+
+    def objective(p):
+        calls.append(p)
+        return smooth(p)
+
+    result = search(objective, SPACE, 30, seed=1, stop=lambda: len(calls) >= 7)
+    assert len(result.trials) == len(calls) == 7
+    assert len(search(smooth, SPACE, 9, seed=1).trials) == 9                # without stop: the whole budget
+
+
+def test_optuna_search_is_quiet_and_stays_in_the_space(capsys):
+    result = optuna_search(smooth, SPACE, budget=12, seed=0, n_startup=4)
+    assert capsys.readouterr().err == ""
+    for t in result.trials:
+        assert all(p.low <= t.params[p.name] <= p.high for p in SPACE) and isinstance(t.params["d"], int)
+
+
+def test_genetic_survivors_are_distinct():
+    from mlops_edu.training.tune import _survivors
+
+    members = [(0.9, {"a": 1}), (0.9, {"a": 1}), (0.8, {"a": 2}), (0.7, {"a": 3}), (0.95, {"a": 4})]
+    assert [m[1]["a"] for m in _survivors(members, 3)] == [4, 1, 2]
 
 
 def test_log_search_nested_runs(tmp_path, monkeypatch):

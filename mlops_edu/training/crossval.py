@@ -28,17 +28,39 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.model_selection import train_test_split
 
-from mlops_edu.training.kfold import KFoldObjective, Preprocessed, make_folds, prepare
+from mlops_edu.training.kfold import FoldScores, KFoldObjective, Preprocessed, make_folds, prepare
 from mlops_edu.training.metrics import classification_metrics, confusion_counts, metric_from_counts
 from mlops_edu.training.models import TrainingError, make_model, model_params
 
 
 def kfold_passes(k: int = 3) -> pd.DataFrame:
-    """The K passes as a table: rows ``pass 1..k``, columns ``fold 1..k``, cells ``train``/``validate``."""
+    """The K passes in the lecture's order (section 9.2): pass 1 trains on folds 1..K-1 and validates on
+    fold K, pass 2 validates on fold K-1, ..., pass K validates on fold 1. Rows ``pass 1..k``, columns
+    ``fold 1..k``, cells ``train``/``validate``.
+
+    Example
+    -------
+    >>> kfold_passes(3).loc["pass 1"].tolist()
+    ['train', 'train', 'validate']
+    """
     if k < 2:
         raise TrainingError(f"k must be at least 2, got {k}")
-    return pd.DataFrame([["validate" if f == p else "train" for f in range(k)] for p in range(k)],
+    return pd.DataFrame([["validate" if f == k - 1 - p else "train" for f in range(k)] for p in range(k)],
                         index=[f"pass {p + 1}" for p in range(k)], columns=[f"fold {f + 1}" for f in range(k)])
+
+
+def kfold_pass_table(scores: FoldScores | Sequence[float], digits: int = 3) -> pd.DataFrame:
+    """The K passes in the lecture's order with their scores: ``scores[i]`` is the score on fold ``i + 1``
+    (the order of :func:`make_folds` and of :meth:`KFoldObjective.scores`)."""
+    values = list(scores.scores if isinstance(scores, FoldScores) else scores)
+    k = len(values)
+    passes = kfold_passes(k)
+    rows = {}
+    for name, row in passes.iterrows():
+        val = int(np.flatnonzero(row.to_numpy() == "validate")[0])
+        rows[name] = {"trains on": "folds " + ", ".join(str(f + 1) for f in range(k) if f != val),
+                      "validates on": f"fold {val + 1}", "F1": round(float(values[val]), digits)}
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def single_split_score(X: pd.DataFrame, y: pd.Series, kind: str = "lightgbm",
@@ -47,20 +69,27 @@ def single_split_score(X: pd.DataFrame, y: pd.Series, kind: str = "lightgbm",
     """Score of one stratified train/validation split cut with ``seed`` (the model itself is seeded with 0,
     so only the cut changes between seeds)."""
     y_arr = np.asarray(y).astype(int)
-    train_idx, val_idx = train_test_split(np.arange(len(y_arr)), test_size=val_size, random_state=seed,
-                                          stratify=y_arr)
     objective = KFoldObjective(X, y_arr, kind, seed=0, base_params=params, metric=metric,
-                               folds=[(np.sort(train_idx), np.sort(val_idx))], prepared=prepared)
+                               folds=[_split_indices(y_arr, val_size, seed)], prepared=prepared)
     return objective.scores().mean
+
+
+def _split_indices(y: np.ndarray, val_size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (sorted) training and validation rows of one stratified split cut with ``seed``."""
+    train_idx, val_idx = train_test_split(np.arange(len(y)), test_size=val_size, random_state=seed, stratify=y)
+    return np.sort(train_idx), np.sort(val_idx)
 
 
 def split_vs_kfold(X: pd.DataFrame, y: pd.Series, kind: str = "lightgbm",
                    params: Mapping[str, Any] | None = None, *, seeds: Iterable[int] = range(20), k: int = 5,
-                   val_size: float | None = None) -> pd.DataFrame:
+                   val_size: float | None = None, X_fresh: pd.DataFrame | None = None,
+                   y_fresh: pd.Series | None = None) -> pd.DataFrame:
     """For each seed: the score of one split vs the k-fold mean, both on ``X``/``y`` (lecture 9.2).
 
     ``val_size`` defaults to ``1/k`` so both hold out the same share per fit; only the seed of the cut
-    changes (the model is seeded with 0 in both). Returns ``[seed, single_split, kfold_mean, kfold_std]``.
+    changes (the model is seeded with 0 in both). Returns ``[seed, single_split, kfold_mean, kfold_std]``;
+    with fresh customers (``X_fresh``, ``y_fresh``: new rows from the same generator) also ``true_f1``,
+    the F1 on them of the single split's model: what that split's score tries to estimate.
     """
     val_size = val_size if val_size is not None else 1.0 / k
     y_arr = np.asarray(y).astype(int)
@@ -70,16 +99,23 @@ def split_vs_kfold(X: pd.DataFrame, y: pd.Series, kind: str = "lightgbm",
         single = single_split_score(X, y_arr, kind, params, seed=seed, val_size=val_size, prepared=prepared)
         folds = KFoldObjective(X, y_arr, kind, seed=0, base_params=params, folds=make_folds(y_arr, k, seed),
                                prepared=prepared).scores()
-        rows.append({"seed": int(seed), "single_split": round(single, 4), "kfold_mean": round(folds.mean, 4),
-                     "kfold_std": round(folds.std, 4)})
+        row = {"seed": int(seed), "single_split": round(single, 4), "kfold_mean": round(folds.mean, 4),
+               "kfold_std": round(folds.std, 4)}
+        if X_fresh is not None and y_fresh is not None:
+            train_idx, _ = _split_indices(y_arr, val_size, seed)
+            model = make_model(kind, params, seed=0, X=X).fit(X.iloc[train_idx], y_arr[train_idx])
+            row["true_f1"] = round(classification_metrics(np.asarray(y_fresh), model.predict_proba(X_fresh), 0.5)["f1"], 4)
+        rows.append(row)
     if not rows:
         raise TrainingError("split_vs_kfold: seeds is empty")
     return pd.DataFrame(rows)
 
 
 def spread_summary(spread: pd.DataFrame) -> pd.DataFrame:
-    """Mean, std, min and max of the single-split and k-fold estimates over the seeds."""
+    """Mean, std, min and max of the single-split and k-fold estimates (and of ``true_f1``) over the seeds."""
     cols = {"single_split": "one split", "kfold_mean": "k-fold mean"}
+    if "true_f1" in spread:
+        cols["true_f1"] = "true F1 (fresh customers)"
     out = pd.DataFrame({label: {"mean": spread[c].mean(), "std": spread[c].std(ddof=0), "min": spread[c].min(),
                                 "max": spread[c].max()} for c, label in cols.items()}).T
     return out.round(3)
@@ -115,8 +151,18 @@ class OptimismResult:
 
 
 def random_configs(space: Sequence[Any], n: int, seed: int = 0) -> list[dict[str, Any]]:
-    """``n`` configurations drawn from a :class:`mlops_edu.training.tune.Param` space (seeded)."""
+    """``n`` configurations drawn from a space (seeded): a :class:`~mlops_edu.training.Param` space is
+    sampled; a finite :class:`~mlops_edu.training.Axis` space (chapter 07's table) gives ``n`` different
+    configurations of it."""
+    from mlops_edu.training.benchmark import Axis, configurations
+
     rng = np.random.default_rng(seed)
+    space = list(space)
+    if space and all(isinstance(a, Axis) for a in space):
+        every = configurations(space)
+        if n > len(every):
+            raise TrainingError(f"random_configs: the space has {len(every)} configurations, asked for {n}")
+        return [every[i] for i in rng.choice(len(every), size=n, replace=False)]
     return [{p.name: p.sample(rng) for p in space} for _ in range(n)]
 
 
@@ -238,11 +284,18 @@ def fold_rate_spread(y: Sequence[int] | pd.Series, k: int = 5, seeds: Iterable[i
 
 @dataclass
 class NestedCVResult:
-    """Outer-fold scores of a tuned model, and the (optimistic) score of tuning on all folds at once."""
+    """Outer-fold scores of a tuned model, and the (optimistic) score of tuning on all folds at once.
+
+    ``outer``: one row per outer fold (``chosen_config`` numbered from 1, ``inner_cv_f1``, ``outer_f1`` and,
+    with fresh customers, ``fresh_f1``: the true F1 of that fold's tuned model). ``non_nested_best``: the
+    best ``outer_k``-fold score over the configurations on all rows, for ``non_nested_params``;
+    ``non_nested_fresh``: the true F1 of that configuration refitted on all rows (None without fresh rows).
+    """
 
     outer: pd.DataFrame
     non_nested_best: float
     non_nested_params: dict[str, Any]
+    non_nested_fresh: float | None = None
 
     @property
     def nested_mean(self) -> float:
@@ -252,17 +305,38 @@ class NestedCVResult:
     def nested_std(self) -> float:
         return float(self.outer["outer_f1"].std(ddof=0))
 
+    def versus_truth(self, digits: int = 3) -> pd.DataFrame:
+        """The two estimates next to what they estimate, measured on fresh customers: the non-nested best
+        CV F1 against the true F1 of the configuration it chose, the nested mean against the mean true F1
+        of the outer folds' tuned models."""
+        if self.non_nested_fresh is None or "fresh_f1" not in self.outer:
+            raise TrainingError("versus_truth needs nested_cv(..., X_fresh=..., y_fresh=...)")
+        rows = {"non-nested (tune and score on the same folds)": (self.non_nested_best, self.non_nested_fresh),
+                "nested": (self.nested_mean, float(self.outer["fresh_f1"].mean()))}
+        table = pd.DataFrame.from_dict(rows, orient="index", columns=["estimate", "true_f1"])
+        table["estimate - true"] = table["estimate"] - table["true_f1"]
+        return table.round(digits)
+
+
+def _fresh_f1(model: Any, X_fresh: pd.DataFrame | None, y_fresh: Any) -> float | None:
+    if X_fresh is None or y_fresh is None:
+        return None
+    return float(classification_metrics(np.asarray(y_fresh), model.predict_proba(X_fresh), 0.5)["f1"])
+
 
 def nested_cv(X: pd.DataFrame, y: pd.Series, configs: Sequence[Mapping[str, Any]], kind: str = "lightgbm", *,
-              outer_k: int = 5, inner_k: int = 3, seed: int = 0,
-              base_params: Mapping[str, Any] | None = None) -> NestedCVResult:
+              outer_k: int = 5, inner_k: int = 3, seed: int = 0, base_params: Mapping[str, Any] | None = None,
+              X_fresh: pd.DataFrame | None = None, y_fresh: pd.Series | None = None) -> NestedCVResult:
     """Nested CV (lecture 9.2): tune inside each outer training fold, score on the untouched outer fold.
 
     For each of ``outer_k`` folds: pick the best of ``configs`` by ``inner_k``-fold F1 on the outer
     training rows only, refit it on them, score it on the outer validation fold. The mean of those
     scores estimates how the *whole procedure* (tuning included) does on new data. For contrast,
     ``non_nested_best`` is the best ``outer_k``-fold score over ``configs`` on all rows: the number people
-    report when they tune and evaluate on the same folds.
+    report when they tune and evaluate on the same folds. The same as scikit-learn's
+    ``cross_validate(GridSearchCV(model, configs, cv=inner folds), X, y, cv=outer folds)`` (stratified,
+    shuffled folds seeded with ``seed``; ties go to the first configuration).
+    With fresh customers from the same generator, each tuned model's true F1 is measured too.
     """
     if not configs:
         raise TrainingError("nested_cv: configs is empty")
@@ -276,9 +350,18 @@ def nested_cv(X: pd.DataFrame, y: pd.Series, configs: Sequence[Mapping[str, Any]
         params = {**dict(base_params or {}), **dict(configs[best_i])}
         model = make_model(kind, params, seed=seed, X=X_tr).fit(X_tr, y_tr)
         outer = classification_metrics(y_arr[val_idx], model.predict_proba(X.iloc[val_idx]), 0.5)["f1"]
-        rows.append({"outer_fold": fold, "chosen_config": best_i + 1, "inner_cv_f1": round(inner_best, 4),
-                     "outer_f1": round(outer, 4)})
+        row = {"outer_fold": fold, "chosen_config": best_i + 1, "inner_cv_f1": round(inner_best, 4),
+               "outer_f1": round(outer, 4)}
+        fresh = _fresh_f1(model, X_fresh, y_fresh)
+        if fresh is not None:
+            row["fresh_f1"] = round(fresh, 4)
+        rows.append(row)
     flat = KFoldObjective(X, y_arr, kind, k=outer_k, seed=seed, base_params=base_params)
     flat_scores = [(flat(c), i) for i, c in enumerate(configs)]
     best_score, best_i = max(flat_scores, key=lambda s: (s[0], -s[1]))
-    return NestedCVResult(pd.DataFrame(rows).set_index("outer_fold"), float(best_score), dict(configs[best_i]))
+    chosen = dict(configs[best_i])
+    fresh = None
+    if X_fresh is not None and y_fresh is not None:
+        final = make_model(kind, {**dict(base_params or {}), **chosen}, seed=seed, X=X).fit(X, y_arr)
+        fresh = _fresh_f1(final, X_fresh, y_fresh)
+    return NestedCVResult(pd.DataFrame(rows).set_index("outer_fold"), float(best_score), chosen, fresh)

@@ -20,8 +20,8 @@ COLORS: dict[str, str] = {
     "logreg": "#4C72B0", "logistic regression": "#4C72B0",
     "random_forest": "#55A868", "random forest": "#55A868",
     "lightgbm": "#C44E52", "LightGBM": "#C44E52",
-    "grid": "#4C72B0", "random": "#8172B3", "Bayesian (TPE)": "#C44E52", "tpe": "#C44E52",
-    "genetic": "#DD8452",
+    "grid": "#4C72B0", "random": "#8172B3", "TPE (hyperopt)": "#C44E52", "tpe": "#C44E52",
+    "TPE (Optuna)": "#2A9D8F", "optuna": "#2A9D8F", "genetic": "#DD8452",
     "train": "#4C72B0", "validation": "#DD8452", "test": "#C44E52",
 }
 TRAIN_COLOR, VALIDATE_COLOR = "#A1C9F4", "#FF9F9B"
@@ -142,42 +142,97 @@ def plot_capacity_curve(curve: pd.DataFrame, metric: str = "F1", title: str | No
 # Chapter 07: hyperparameter tuning
 # --------------------------------------------------------------------------------------------------
 
-def plot_convergence(frame: pd.DataFrame, target: float | None = None, tol: float = 0.005,
-                title: str = "Best-so-far CV F1 at the same budget") -> Figure:
-    """Best-so-far score vs evaluation number, one line per method (``tune.convergence_frame``)."""
-    fig, ax = plt.subplots(figsize=(7.0, 4.2))
-    styles = ["-", "--", "-.", ":"]
-    for i, method in enumerate(frame.columns):
-        ax.step(frame.index, frame[method], where="post", color=_color(method, i), linewidth=2,
-                linestyle=styles[i % len(styles)], label=method)
+def plot_replay_bands(bands: pd.DataFrame, target: float | None = None, budget: int | None = None,
+                      title: str = "Best CV F1 found so far: median and interquartile band over the runs") -> Figure:
+    """One panel per method (``benchmark.Replays.bands``): its median best-so-far with the band between the
+    25th and 75th percentile; the other methods' medians in grey behind it, so no method hides another."""
+    from mlops_edu.training.search_space import METHOD_LABELS
+
+    methods = list(dict.fromkeys(bands["method"]))
+    fig, axes = plt.subplots(1, len(methods), figsize=(2.55 * len(methods) + 0.6, 3.6), sharey=True, squeeze=False)
+    for i, (method, ax) in enumerate(zip(methods, axes[0])):
+        label = METHOD_LABELS.get(method, method)
+        for other in methods:
+            if other != method:
+                part = bands[bands["method"] == other]
+                ax.step(part["evaluation"], part["median"], where="post", color="#BBBBBB", linewidth=1)
+        part = bands[bands["method"] == method]
+        color = _color(label, i)
+        ax.fill_between(part["evaluation"], part["q25"], part["q75"], step="post", color=color, alpha=0.25,
+                        linewidth=0)
+        ax.step(part["evaluation"], part["median"], where="post", color=color, linewidth=2.2)
+        if target is not None:
+            ax.axhline(target, color="black", linestyle="--", linewidth=1)
+        ax.set_title(label, fontsize=10)
+        ax.set_xlabel("configurations evaluated")
+        if budget is not None:
+            ax.set_xlim(1, budget)
+    axes[0][0].set_ylabel("best CV F1 so far")
+    handles = [plt.Line2D([], [], color="#555555", linewidth=2.2, label="median of the runs"),
+               plt.Rectangle((0, 0), 1, 1, color="#555555", alpha=0.25, label="25th-75th percentile"),
+               plt.Line2D([], [], color="#BBBBBB", linewidth=1, label="the other methods' medians")]
     if target is not None:
-        ax.axhspan(target - tol, target, color="grey", alpha=0.15, label=f"within {tol} of the grid's best")
-    low = float(np.nanmin(frame.to_numpy()))
-    high = float(np.nanmax(frame.to_numpy()))
-    ax.set_ylim(low - 0.1 * (high - low + 1e-3), high + 0.15 * (high - low + 1e-3))
-    ax.set_xlabel("evaluation number (one k-fold CV each)")
-    ax.set_ylabel("best CV F1 so far")
-    ax.set_xticks(list(frame.index))
+        handles.append(plt.Line2D([], [], color="black", linestyle="--", linewidth=1,
+                                  label=f"target {target:.3f}"))
+    fig.legend(handles=handles, loc="lower center", ncols=len(handles), fontsize=9, frameon=False)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return fig
+
+
+def plot_evals_to_target(frame: pd.DataFrame, budget: int,
+                         title: str = "Configurations evaluated until the first top configuration") -> Figure:
+    """Every run's evaluations-to-target per method (``benchmark.Replays.evals_to_target``): dots, the
+    median (misses counted as budget + 1) as a black bar, misses as crosses right of the budget."""
+    from mlops_edu.training.search_space import METHOD_LABELS
+
+    methods = list(dict.fromkeys(frame["method"]))
+    fig, ax = plt.subplots(figsize=(7.6, 0.62 * len(methods) + 1.5))
+    rng = np.random.default_rng(0)  # vertical jitter only
+    miss_x = budget + 2.5
+    for row, method in enumerate(methods):
+        y = len(methods) - 1 - row
+        label = METHOD_LABELS.get(method, method)
+        evals = frame.loc[frame["method"] == method, "evaluations"].to_numpy(dtype=float)
+        hit = evals[~np.isnan(evals)]
+        n_miss = int(np.isnan(evals).sum())
+        ax.scatter(hit, y + rng.uniform(-0.22, 0.22, len(hit)), color=_color(label, row), s=22, alpha=0.8)
+        if n_miss:
+            ax.scatter(np.full(n_miss, miss_x), y + rng.uniform(-0.22, 0.22, n_miss), marker="x",
+                       color=_color(label, row), s=26)
+        median = float(np.median(np.where(np.isnan(evals), budget + 1, evals)))
+        ax.plot([median, median], [y - 0.32, y + 0.32], color="black", linewidth=2.5)
+        ax.text(budget + 4.2, y, f"{len(hit)}/{len(evals)} reached", va="center", fontsize=9)
+    ax.axvline(budget + 0.5, color="grey", linestyle=":", linewidth=1)
+    ax.set_yticks(range(len(methods)), [METHOD_LABELS.get(m, m) for m in methods][::-1])
+    ax.set_xlim(0, budget + 9.5)
+    ticks = [t for t in range(0, budget + 1, 5)]
+    ax.set_xticks(ticks + [miss_x], [str(t) for t in ticks] + ["missed"])
+    ax.set_xlabel(f"configurations evaluated (budget {budget}); black bar: median, misses counted as {budget + 1}")
     ax.set_title(title)
-    ax.legend(loc="lower right")
+    ax.grid(axis="y", visible=False)
     fig.tight_layout()
     return fig
 
 
-def plot_trials_scatter(results: Mapping[str, Any], title: str = "Every trial's CV F1, in order") -> Figure:
-    """Score of every trial per method (dots) - where each method spends its budget."""
-    from mlops_edu.training.search_space import METHOD_LABELS
-
-    fig, ax = plt.subplots(figsize=(7.0, 3.8))
-    offsets = np.linspace(-0.24, 0.24, len(results))
-    for i, (method, res) in enumerate(results.items()):
-        label = METHOD_LABELS.get(method, method)
-        n = np.arange(1, len(res.trials) + 1) + offsets[i]
-        ax.plot(n, res.scores, "o", color=_color(label, i), label=label, alpha=0.85, markersize=5)
-    ax.set_xlabel("evaluation number")
-    ax.set_ylabel("CV F1 of the trial")
+def plot_benchmark_scores(scores: Sequence[float], target: float, grid_scores: Sequence[float] = (),
+                          title: str = "The tabular benchmark: CV F1 of every configuration") -> Figure:
+    """Histogram of the table's scores, the target (top share) and the developer's grid points (legend below
+    the axes, where it cannot cover a bar)."""
+    fig, ax = plt.subplots(figsize=(7.6, 4.2))
+    values = np.asarray(scores, dtype=float)
+    bins = np.linspace(values.min(), values.max(), 36)
+    ax.hist(values, bins=bins, color="#8C8C8C", label=f"all {len(values)} configurations")
+    if len(grid_scores):
+        ax.hist(np.asarray(grid_scores, dtype=float), bins=bins, color=COLORS["grid"],
+                label=f"the {len(grid_scores)} grid points")
+    ax.axvline(target, color="black", linestyle="--", linewidth=1.2,
+               label=f"target {target:.3f}: {int((values >= target).sum())} configurations reach it")
+    ax.set_xlabel("CV F1 (mean over the folds)")
+    ax.set_ylabel("configurations")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(title)
-    ax.legend(loc="lower right", ncols=2)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=3, fontsize=8.5, frameon=False)
     fig.tight_layout()
     return fig
 
@@ -202,34 +257,37 @@ def plot_grid_cost(table: pd.DataFrame, title: str = "Grid search cost explodes"
 # --------------------------------------------------------------------------------------------------
 
 def plot_kfold_passes(k: int = 3, title: str | None = None) -> Figure:
-    """The lecture's picture: in pass i, fold i validates and the other k-1 folds train."""
+    """The lecture's picture in its order (section 9.2): pass 1 validates on the last fold, pass k on the
+    first; the other k-1 folds train (``crossval.kfold_passes``)."""
+    from mlops_edu.training.crossval import kfold_passes
+
+    passes = kfold_passes(k)
     fig, ax = plt.subplots(figsize=(7.0, 0.75 * k + 1.3))
-    for p in range(k):
-        for f in range(k):
-            validate = f == p
+    for p, (_, row) in enumerate(passes.iterrows()):
+        for f, role in enumerate(row):
+            validate = role == "validate"
             ax.add_patch(plt.Rectangle((f, k - 1 - p + 0.1), 0.96, 0.8, facecolor=VALIDATE_COLOR if validate
                                        else TRAIN_COLOR, edgecolor="white"))
-            ax.text(f + 0.48, k - 1 - p + 0.5, f"fold {f + 1}\n{'validate' if validate else 'train'}",
-                    ha="center", va="center", fontsize=9)
+            ax.text(f + 0.48, k - 1 - p + 0.5, f"fold {f + 1}\n{role}", ha="center", va="center", fontsize=9)
         ax.text(k + 0.1, k - 1 - p + 0.5, f"-> score {p + 1}", va="center", fontsize=10)
     ax.set_xlim(-0.05, k + 1.0)
     ax.set_ylim(0, k)
-    ax.set_yticks([k - 1 - p + 0.5 for p in range(k)], [f"pass {p + 1}" for p in range(k)])
+    ax.set_yticks([k - 1 - p + 0.5 for p in range(k)], list(passes.index))
     ax.set_xticks([])
     ax.grid(False)
     for side in ("left", "bottom"):
         ax.spines[side].set_visible(False)
     ax.tick_params(left=False)
-    ax.set_title(title or f"K = {k}: every row is used for validation exactly once; "
-                          f"CV score = mean of {k} scores")
+    ax.set_title(title or f"K = {k}: each fold validates once; CV score = mean of the {k} scores")
     fig.tight_layout()
     return fig
 
 
 def plot_split_vs_kfold(spread: pd.DataFrame, k: int = 5,
-                   title: str = "One split is a lottery; k-fold averages it out") -> Figure:
-    """Scores of a single split vs k-fold mean over many seeds (dots) with their mean +- std."""
-    fig, ax = plt.subplots(figsize=(6.5, 4.0))
+                        title: str = "One split is a lottery; k-fold averages it out") -> Figure:
+    """Scores of a single split vs k-fold mean over many seeds (dots) with their mean +- std; with a
+    ``true_f1`` column (``crossval.split_vs_kfold`` with fresh customers) also the true F1's range."""
+    fig, ax = plt.subplots(figsize=(7.0, 4.2))
     cols = [("single_split", "one train/validation split", COLORS["validation"]),
             ("kfold_mean", f"{k}-fold mean", COLORS["train"])]
     rng = np.random.default_rng(0)  # horizontal jitter only
@@ -239,18 +297,25 @@ def plot_split_vs_kfold(spread: pd.DataFrame, k: int = 5,
         mean, std = values.mean(), values.std()
         ax.errorbar(x + 0.3, mean, yerr=std, fmt="s", color="black", capsize=6)
         ax.text(x + 0.38, mean, f"mean {mean:.3f}\nstd {std:.3f}", va="center", fontsize=9)
+    if "true_f1" in spread:
+        truth = spread["true_f1"].to_numpy(dtype=float)
+        ax.axhspan(truth.min(), truth.max(), color=COLORS["test"], alpha=0.15, linewidth=0,
+                   label=f"true F1 on fresh customers: {truth.min():.3f} to {truth.max():.3f}")
+        ax.axhline(truth.mean(), color=COLORS["test"], linewidth=1.5, label=f"its mean {truth.mean():.3f}")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=2, fontsize=9, frameon=False)
     ax.set_xticks([0, 1], [c[1] for c in cols])
     ax.set_xlim(-0.5, 1.9)
-    ax.set_ylabel("F1 estimate")
+    ax.set_ylabel("F1")
     ax.set_title(f"{title} ({len(spread)} seeds)")
     fig.tight_layout()
     return fig
 
 
 def plot_fold_churn_rates(rates: pd.DataFrame, overall: float,
-                     title: str = "Churn rate of each validation fold") -> Figure:
-    """Churn rate per fold for plain vs stratified KFold (``crossval.fold_churn_rates``)."""
-    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+                          title: str = "Churn rate of each validation fold") -> Figure:
+    """Churn rate per fold for plain vs stratified KFold (``crossval.fold_churn_rates``); the legend sits
+    below the axes, where it cannot cover a bar."""
+    fig, ax = plt.subplots(figsize=(6.5, 4.0))
     folds = np.arange(1, len(rates) + 1)
     width = 0.38
     ax.bar(folds - width / 2, rates["plain"], width, color="#8C8C8C", label="KFold (plain)")
@@ -258,16 +323,17 @@ def plot_fold_churn_rates(rates: pd.DataFrame, overall: float,
     ax.axhline(overall, color="black", linestyle="--", linewidth=1, label=f"all rows {overall:.1%}")
     ax.set_xticks(folds, [f"fold {f}" for f in folds])
     ax.set_ylabel("churn rate in the fold")
-    ax.set_ylim(0, float(rates.to_numpy().max()) * 1.3)
+    ax.set_ylim(0, float(rates.to_numpy().max()) * 1.15)
     ax.set_title(title)
-    ax.legend(loc="upper right", ncols=3, fontsize=8.5)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=3, fontsize=9, frameon=False)
     fig.tight_layout()
     return fig
 
 
 def plot_optimism(simulated: pd.DataFrame, title: str = "Picking on the test set flatters the test score") -> Figure:
-    """Histogram of reported-minus-true F1 over many test sets (``crossval.simulate_test_picking``)."""
-    fig, ax = plt.subplots(figsize=(7.0, 4.0))
+    """Histogram of reported-minus-true F1 over many test sets (``crossval.simulate_test_picking``); the
+    legend sits below the axes, where it cannot cover a bar."""
+    fig, ax = plt.subplots(figsize=(7.0, 4.4))
     low = float(simulated.to_numpy().min())
     high = float(simulated.to_numpy().max())
     bins = np.linspace(low, high, 31)
@@ -282,6 +348,6 @@ def plot_optimism(simulated: pd.DataFrame, title: str = "Picking on the test set
     ax.set_ylabel(f"test sets (of {len(simulated)})")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(title)
-    ax.legend(loc="upper left", fontsize=8.5)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=2, fontsize=8.5, frameon=False)
     fig.tight_layout()
     return fig

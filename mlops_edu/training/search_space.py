@@ -14,9 +14,11 @@ import numpy as np
 from mlops_edu.training.models import TrainingError
 
 Objective = Callable[[Mapping[str, Any]], float]
-METHODS: tuple[str, ...] = ("grid", "random", "tpe", "genetic")
-METHOD_LABELS: dict[str, str] = {"grid": "grid", "random": "random", "tpe": "Bayesian (TPE)",
-                                 "genetic": "genetic"}
+METHODS: tuple[str, ...] = ("grid", "random", "tpe", "optuna", "genetic")
+"""The search methods of lecture 9.1: grid, random, Bayesian (TPE, in the two libraries the lecture names:
+hyperopt and Optuna) and genetic."""
+METHOD_LABELS: dict[str, str] = {"grid": "grid", "random": "random", "tpe": "TPE (hyperopt)",
+                                 "optuna": "TPE (Optuna)", "genetic": "genetic"}
 
 
 class TuningError(TrainingError):
@@ -87,6 +89,12 @@ class Param:
             return hp.qloguniform(self.name, lo, hi, 1) if self.integer else hp.loguniform(self.name, lo, hi)
         return hp.quniform(self.name, self.low, self.high, 1) if self.integer else \
             hp.uniform(self.name, self.low, self.high)
+
+    def optuna(self, trial: Any) -> Any:
+        """Ask an Optuna ``trial`` for this parameter (``suggest_int`` / ``suggest_float``, log when ``log``)."""
+        if self.integer:
+            return int(trial.suggest_int(self.name, math.ceil(self.low), math.floor(self.high), log=self.log))
+        return float(trial.suggest_float(self.name, self.low, self.high, log=self.log))
 
 
 SearchSpace = tuple[Param, ...]

@@ -1,4 +1,4 @@
-"""Hyperparameter tuning (lecture 9.1): grid, random, Bayesian (hyperopt TPE) and genetic search.
+"""Hyperparameter tuning (lecture 9.1): grid, random, Bayesian (TPE in hyperopt and in Optuna) and genetic search.
 
 Every search maximises the same objective, :class:`mlops_edu.training.KFoldObjective` ("train a churn
 model and score it by k-fold F1"), over the same :class:`SearchSpace`, at the same evaluation budget,
@@ -7,8 +7,9 @@ best-so-far curves and by *evaluations needed to reach a target score*.
 
 * :func:`lecture_grid_loop`: the lecture's own example, depth in [3, 5] x trees in [100, 200] as two
   nested for-loops (4 fits).
-* :func:`grid_search`, :func:`random_search`, :func:`tpe_search`, :func:`genetic_search`,
-  :func:`run_searches`: the four methods; :func:`search_table` compares them.
+* :func:`grid_search`, :func:`random_search`, :func:`tpe_search` (hyperopt), :func:`optuna_search`,
+  :func:`genetic_search`, :func:`run_searches`: the methods, one run each (:mod:`mlops_edu.training.benchmark`
+  compares many runs of each on a tabular benchmark).
 * :func:`grid_cost_table`: the grid's cost explosion as parameters and values grow.
 * :func:`log_search`: one MLflow parent run per method, each trial a nested child run.
 
@@ -16,7 +17,7 @@ Example
 -------
 >>> objective = KFoldObjective(X_train, y_train, "lightgbm", k=3, seed=4)         # doctest: +SKIP
 >>> results = run_searches(objective, DEFAULT_SPACE, seed=4)                       # doctest: +SKIP
->>> search_table(results)                                                           # doctest: +SKIP
+>>> {method: round(result.best_score, 3) for method, result in results.items()}     # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ import pandas as pd
 
 from mlops_edu.training.search_space import (
     DEFAULT_SPACE,
-    METHOD_LABELS,
     METHODS,
     Objective,
     Param,
@@ -61,6 +61,8 @@ class SearchResult:
     method: str
     trials: list[Trial]
     seconds: float = 0.0
+    proposals: int = 0
+    """Configurations proposed, repeats included (set by replays on a memoised objective; 0: not counted)."""
 
     @property
     def scores(self) -> list[float]:
@@ -94,12 +96,13 @@ class SearchResult:
 
 
 class _Counter:
-    """Wraps an objective: numbers the trials, times them, enforces the budget."""
+    """Wraps an objective: numbers the trials, times them, enforces the budget, asks ``stop`` after each."""
 
-    def __init__(self, objective: Objective, method: str, budget: int) -> None:
+    def __init__(self, objective: Objective, method: str, budget: int,
+                 stop: Callable[[], bool] | None = None) -> None:
         if budget < 1:
             raise TuningError(f"{method}: budget must be at least 1 evaluation, got {budget}")
-        self.objective, self.method, self.budget = objective, method, budget
+        self.objective, self.method, self.budget, self.stop = objective, method, budget, stop
         self.trials: list[Trial] = []
 
     def __call__(self, params: Mapping[str, Any]) -> float:
@@ -110,12 +113,17 @@ class _Counter:
         self.trials.append(Trial(len(self.trials) + 1, dict(params), score, time.perf_counter() - start))
         return score
 
+    @property
+    def done(self) -> bool:
+        """The budget is spent, or ``stop()`` says so."""
+        return len(self.trials) >= self.budget or (self.stop is not None and bool(self.stop()))
+
     def result(self, started: float) -> SearchResult:
         return SearchResult(self.method, self.trials, time.perf_counter() - started)
 
 
 # --------------------------------------------------------------------------------------------------
-# The four methods
+# The methods (each takes ``stop``: called after every evaluation, the search ends when it returns True)
 # --------------------------------------------------------------------------------------------------
 
 def lecture_grid_loop(objective: Objective, depths: Sequence[int] = (3, 5),
@@ -132,28 +140,31 @@ def lecture_grid_loop(objective: Objective, depths: Sequence[int] = (3, 5),
     return pd.DataFrame(rows)
 
 
-def grid_search(objective: Objective, space: Sequence[Param] = DEFAULT_SPACE) -> SearchResult:
+def grid_search(objective: Objective, space: Sequence[Param] = DEFAULT_SPACE,
+                stop: Callable[[], bool] | None = None) -> SearchResult:
     """Evaluate every grid point (:func:`grid_points`) in nested-loop order."""
     points = grid_points(space)
-    counter, started = _Counter(objective, "grid", len(points)), time.perf_counter()
+    counter, started = _Counter(objective, "grid", len(points), stop), time.perf_counter()
     for params in points:
+        if counter.done:
+            break
         counter(params)
     return counter.result(started)
 
 
 def random_search(objective: Objective, space: Sequence[Param] = DEFAULT_SPACE, budget: int = 16,
-                  seed: int = 0) -> SearchResult:
+                  seed: int = 0, stop: Callable[[], bool] | None = None) -> SearchResult:
     """``budget`` configurations drawn independently from the space (log-uniform where ``log``)."""
     space = _check_space(space)
     rng = np.random.default_rng(seed)
-    counter, started = _Counter(objective, "random", budget), time.perf_counter()
-    for _ in range(budget):
+    counter, started = _Counter(objective, "random", budget, stop), time.perf_counter()
+    while not counter.done:
         counter({p.name: p.sample(rng) for p in space})
     return counter.result(started)
 
 
 def tpe_search(objective: Objective, space: Sequence[Param] = DEFAULT_SPACE, budget: int = 16,
-               seed: int = 0, n_startup: int = 5) -> SearchResult:
+               seed: int = 0, n_startup: int = 5, stop: Callable[[], bool] | None = None) -> SearchResult:
     """Bayesian optimisation with hyperopt's Tree-structured Parzen Estimator (``rstate`` seeded).
 
     The first ``n_startup`` trials are random (hyperopt's default is 20, i.e. a 16-trial budget would be
@@ -164,20 +175,40 @@ def tpe_search(objective: Objective, space: Sequence[Param] = DEFAULT_SPACE, bud
     from hyperopt import STATUS_OK, Trials, fmin, tpe
 
     space = _check_space(space)
-    counter, started = _Counter(objective, "tpe", budget), time.perf_counter()
+    counter, started = _Counter(objective, "tpe", budget, stop), time.perf_counter()
 
     def loss(raw: Mapping[str, Any]) -> dict[str, Any]:
         params = {p.name: p.cast(raw[p.name]) for p in space}
         return {"loss": -counter(params), "status": STATUS_OK}
 
     fmin(loss, {p.name: p.hyperopt() for p in space}, algo=partial(tpe.suggest, n_startup_jobs=n_startup),
-         max_evals=budget, trials=Trials(), rstate=np.random.default_rng(seed), show_progressbar=False)
+         max_evals=budget, trials=Trials(), rstate=np.random.default_rng(seed), show_progressbar=False,
+         early_stop_fn=(lambda _trials, *args: (counter.done, args)) if stop is not None else None)
+    return counter.result(started)
+
+
+def optuna_search(objective: Objective, space: Sequence[Param] = DEFAULT_SPACE, budget: int = 16,
+                  seed: int = 0, n_startup: int = 5, stop: Callable[[], bool] | None = None) -> SearchResult:
+    """Bayesian optimisation with Optuna's TPE sampler (``TPESampler(seed=seed)``), Optuna's logging silenced.
+
+    The same algorithm family as :func:`tpe_search` in the other library the lecture names; the first
+    ``n_startup`` trials are random (Optuna's default is 10).
+    """
+    import optuna
+
+    space = _check_space(space)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    counter, started = _Counter(objective, "optuna", budget, stop), time.perf_counter()
+    sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=n_startup)
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    study.optimize(lambda trial: counter({p.name: p.optuna(trial) for p in space}), n_trials=budget,
+                   callbacks=[lambda study, _trial: study.stop() if counter.done else None])
     return counter.result(started)
 
 
 def genetic_search(objective: Objective, space: Sequence[Param] = DEFAULT_SPACE, budget: int = 16,
                    seed: int = 0, population: int = 4, mutation_rate: float = 0.3,
-                   mutation_scale: float = 0.15) -> SearchResult:
+                   mutation_scale: float = 0.15, stop: Callable[[], bool] | None = None) -> SearchResult:
     """A small genetic algorithm: random first generation, then children by crossover and mutation.
 
     The first generation is drawn exactly like :func:`random_search`'s first ``population`` trials (same
@@ -187,7 +218,7 @@ def genetic_search(objective: Objective, space: Sequence[Param] = DEFAULT_SPACE,
     population), mix their genes (uniform crossover: each parameter from one parent or the other), then
     mutate each gene with probability ``mutation_rate`` (Gaussian step of ``mutation_scale`` on the
     [0, 1]-scaled range). The next population is the best ``population`` of parents and children
-    (elitism). Stops after ``budget`` evaluations.
+    (elitism, clones dropped). Stops after ``budget`` evaluations.
     """
     space = _check_space(space)
     if population < 2:
@@ -195,14 +226,18 @@ def genetic_search(objective: Objective, space: Sequence[Param] = DEFAULT_SPACE,
     if not 0 <= mutation_rate <= 1:
         raise TuningError(f"genetic: mutation_rate must lie in [0, 1], got {mutation_rate}")
     rng = np.random.default_rng(seed)
-    counter, started = _Counter(objective, "genetic", budget), time.perf_counter()
+    counter, started = _Counter(objective, "genetic", budget, stop), time.perf_counter()
     members: list[tuple[float, dict[str, Any]]] = []
     for _ in range(min(population, budget)):
+        if counter.done:
+            break
         params = {p.name: p.sample(rng) for p in space}
         members.append((counter(params), params))
-    while len(counter.trials) < budget:
+    while not counter.done:
         children = []
         for _ in range(min(population, budget - len(counter.trials))):
+            if counter.done:
+                break
             mum, dad = (_tournament(members, rng) for _ in range(2))
             child = {}
             for p in space:
@@ -211,8 +246,20 @@ def genetic_search(objective: Objective, space: Sequence[Param] = DEFAULT_SPACE,
                     gene = p.from_unit(p.to_unit(gene) + rng.normal(0.0, mutation_scale))
                 child[p.name] = p.cast(gene)
             children.append((counter(child), child))
-        members = sorted(members + children, key=lambda m: -m[0])[:population]
+        members = _survivors(members + children, population)
     return counter.result(started)
+
+
+def _survivors(members: list[tuple[float, dict[str, Any]]], population: int) -> list[tuple[float, dict[str, Any]]]:
+    """The best ``population`` *distinct* configurations (elitism without clones: on a discrete space a
+    child often equals a parent, and a population of copies can no longer recombine)."""
+    kept: list[tuple[float, dict[str, Any]]] = []
+    for score, params in sorted(members, key=lambda m: -m[0]):
+        if all(params != other for _, other in kept):
+            kept.append((score, params))
+        if len(kept) == population:
+            break
+    return kept
 
 
 def _tournament(members: list[tuple[float, dict[str, Any]]], rng: np.random.Generator) -> dict[str, Any]:
@@ -238,76 +285,10 @@ def run_searches(objective: Objective, space: Sequence[Param] = DEFAULT_SPACE, *
         "grid": lambda: grid_search(objective, space),
         "random": lambda: random_search(objective, space, budget, seed),
         "tpe": lambda: tpe_search(objective, space, budget, seed, n_startup),
+        "optuna": lambda: optuna_search(objective, space, budget, seed, n_startup),
         "genetic": lambda: genetic_search(objective, space, budget, seed, population),
     }
     return {m: runners[m]() for m in methods}
-
-
-def search_table(results: Mapping[str, SearchResult], *, reference: str = "grid", tol: float = 0.005,
-                 timings: bool = False, digits: int = 3) -> pd.DataFrame:
-    """One row per method: best CV score, its configuration, evaluations to reach the reference's best
-    (within ``tol``), and evaluations to reach its own best (within ``tol``).
-
-    ``timings=True`` adds ``seconds`` (varies between runs: show it in a ``# NBVAL_IGNORE_OUTPUT`` cell).
-    """
-    if reference not in results:
-        raise TuningError(f"search_table: reference method {reference!r} not among {list(results)}")
-    target = results[reference].best_score
-    rows = {}
-    for method, res in results.items():
-        reached = res.evals_to_reach(target, tol)
-        row: dict[str, Any] = {
-            "best_cv_f1": round(res.best_score, digits),
-            "evaluations": len(res.trials),
-            f"evals_to_{reference}_best": reached if reached is not None else f"not in {len(res.trials)}",
-            "evals_to_own_best": res.evals_to_reach(res.best_score, tol),
-            "best_params": _short(res.best_params),
-        }
-        if timings:
-            row["seconds"] = round(res.seconds, 1)
-        rows[METHOD_LABELS.get(method, method)] = row
-    table = pd.DataFrame.from_dict(rows, orient="index")
-    table.index.name = "method"
-    return table
-
-
-def search_profile(results: Mapping[str, SearchResult], *, reference: str = "grid", tol: float = 0.005,
-                   after: int = 5, digits: int = 3) -> pd.DataFrame:
-    """Where each method spent its budget: why "evaluations to reach" can mislead on a flat objective.
-
-    Columns: ``share_within_tol`` (share of the method's trials already within ``tol`` of the reference's
-    best: when it is large, reaching the target is luck, not search), ``mean_after_<after>`` and
-    ``worst_after_<after>`` (mean and worst score of the trials after the first ``after``: TPE's random
-    start-up is over by then) and ``best``.
-    """
-    if reference not in results:
-        raise TuningError(f"search_profile: reference method {reference!r} not among {list(results)}")
-    target = results[reference].best_score
-    rows = {}
-    for method, res in results.items():
-        scores = np.asarray(res.scores)
-        late = scores[after:]
-        rows[METHOD_LABELS.get(method, method)] = {
-            "share_within_tol": round(float(np.mean(scores >= target - tol - 1e-12)), digits),
-            f"mean_after_{after}": round(float(late.mean()), digits) if len(late) else np.nan,
-            f"worst_after_{after}": round(float(late.min()), digits) if len(late) else np.nan,
-            "best": round(float(scores.max()), digits),
-        }
-    table = pd.DataFrame.from_dict(rows, orient="index")
-    table.index.name = "method"
-    return table
-
-
-def _short(params: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items())
-
-
-def convergence_frame(results: Mapping[str, SearchResult]) -> pd.DataFrame:
-    """Best-so-far score per evaluation number, one column per method (for the convergence plot)."""
-    longest = max(len(r.trials) for r in results.values())
-    data = {METHOD_LABELS.get(m, m): r.best_so_far() + [np.nan] * (longest - len(r.trials))
-            for m, r in results.items()}
-    return pd.DataFrame(data, index=pd.RangeIndex(1, longest + 1, name="evaluation"))
 
 
 def grid_cost_table(n_params: Sequence[int] = (1, 2, 3, 4, 5, 6), n_values: Sequence[int] = (2, 3, 5, 10),

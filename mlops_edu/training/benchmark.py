@@ -1,0 +1,430 @@
+"""A tabular benchmark of hyperparameter search (lecture 9.1): score a finite space once, replay searches on it.
+
+One run of each search method is an anecdote: which method first finds a good configuration depends on
+the seed. To compare methods by *distributions*, every configuration of a finite search space is scored
+once with the shared objective (:class:`mlops_edu.training.KFoldObjective`, k-fold F1) and kept in a
+table; each method is then *replayed* on that table over many seeds. In a replay the objective is a
+lookup, so it costs microseconds instead of k model fits, and all methods see exactly the same scores.
+(This is how tabular benchmarks of hyperparameter optimisation work, e.g. HPOBench or NAS-Bench-101.)
+
+* :class:`Axis`, :data:`BENCHMARK_SPACE`: the finite space (levels per hyperparameter) and the
+  developer's grid (a few levels per hyperparameter, the grid search's nested loops);
+* :func:`build_benchmark`: the table, cached as a JSON file (e.g. in the chapter workspace);
+* :func:`replay`, :func:`replay_methods`: the methods of :mod:`mlops_edu.training.tune` on the table;
+* :class:`Replays`: best-so-far bands, evaluations-to-target, and :meth:`Replays.compare`, the verdict
+  between two methods under a rule fixed before the result.
+
+Example
+-------
+>>> bench = TabularBenchmark.from_scores(SMALL_SPACE, lambda p: p["a"] / 10 + p["b"])
+>>> len(bench), bench.score({"a": 2, "b": 0.5})
+(6, 0.7)
+>>> replay(bench, "random", budget=4, seed=0).best_score
+0.8
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mlops_edu.training.search_space import METHOD_LABELS, METHODS, Objective, Param, TuningError
+from mlops_edu.training.tune import (SearchResult, Trial, genetic_search, grid_search, optuna_search,
+                                     random_search, tpe_search)
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One hyperparameter of a finite space: its ``levels`` (ascending) and the developer's ``grid``
+    (the levels a grid search's nested loop runs over; a subset of ``levels``)."""
+
+    name: str
+    levels: tuple[Any, ...]
+    grid: tuple[Any, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.levels) < 2 or list(self.levels) != sorted(set(self.levels)):
+            raise TuningError(f"Axis {self.name!r}: levels must be at least 2 distinct ascending values, "
+                              f"got {self.levels}")
+        outside = [g for g in self.grid if g not in self.levels]
+        if not self.grid or outside:
+            raise TuningError(f"Axis {self.name!r}: grid values {outside or '()'} are not among the levels")
+
+    def index_param(self, grid_order: Sequence[int] | None = None) -> Param:
+        """The axis as a :class:`Param` over level *indices* (-0.5 .. n-0.5: every level equally likely
+        when sampled uniformly); its grid holds the indices of the grid levels (in ``grid_order``)."""
+        grid = tuple(self.levels.index(g) for g in self.grid)
+        if grid_order is not None:
+            grid = tuple(grid[i] for i in grid_order)
+        return Param(self.name, -0.5, len(self.levels) - 0.5, integer=True, grid=grid)
+
+    def level(self, index: Any) -> Any:
+        """The level at ``index`` (rounded and clipped into range)."""
+        i = min(max(int(math.floor(float(index) + 0.5)), 0), len(self.levels) - 1)
+        return self.levels[i]
+
+
+TableSpace = tuple[Axis, ...]
+
+BENCHMARK_SPACE: TableSpace = (
+    Axis("num_leaves", (2, 4, 8, 16, 32, 64), grid=(4, 16, 64)),
+    Axis("learning_rate", (0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64), grid=(0.01, 0.08, 0.64)),
+    Axis("min_child_samples", (5, 10, 20, 40, 80), grid=(5, 20, 80)),
+)
+"""Chapter 07's finite LightGBM space: 6 x 7 x 5 = 210 configurations; the grid is 3 x 3 x 3 = 27 points."""
+
+SMALL_SPACE: TableSpace = (Axis("a", (1, 2, 3), grid=(1, 3)), Axis("b", (0.3, 0.5), grid=(0.3, 0.5)))
+"""A 6-configuration space for examples and tests."""
+
+
+def configurations(space: Sequence[Axis]) -> list[dict[str, Any]]:
+    """Every combination of the levels, in nested-loop order (last axis fastest)."""
+    space = _check(space)
+    return [dict(zip((a.name for a in space), combo)) for combo in itertools.product(*(a.levels for a in space))]
+
+
+def grid_configurations(space: Sequence[Axis]) -> list[dict[str, Any]]:
+    """The developer's grid: every combination of the axes' grid values, in nested-loop order."""
+    space = _check(space)
+    return [dict(zip((a.name for a in space), combo)) for combo in itertools.product(*(a.grid for a in space))]
+
+
+def grid_size(space: Sequence[Axis]) -> int:
+    """Number of points of the developer's grid (the budget every method gets)."""
+    return int(np.prod([len(a.grid) for a in _check(space)]))
+
+
+def _check(space: Sequence[Axis]) -> TableSpace:
+    space = tuple(space)
+    if not space or not all(isinstance(a, Axis) for a in space):
+        raise TuningError("a table space must be a non-empty sequence of Axis")
+    names = [a.name for a in space]
+    if len(set(names)) != len(names):
+        raise TuningError(f"duplicate axis names: {names}")
+    return space
+
+
+# --------------------------------------------------------------------------------------------------
+# The table
+# --------------------------------------------------------------------------------------------------
+
+@dataclass
+class TabularBenchmark:
+    """Every configuration of ``space`` with its score: ``table`` has one row per configuration (the
+    axis values, ``cv_f1``, ``fold_std``) in nested-loop order. ``seconds``: time it took to build."""
+
+    space: TableSpace
+    table: pd.DataFrame
+    seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.space = _check(self.space)
+        self._lookup = {self._key(row): float(s) for row, s in
+                        zip(self.table[self.names].to_dict("records"), self.table["cv_f1"])}
+
+    @property
+    def names(self) -> list[str]:
+        return [a.name for a in self.space]
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def _key(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(float(params[n]) for n in self.names)
+
+    def score(self, params: Mapping[str, Any]) -> float:
+        """The stored score of one configuration (a lookup: no model is fitted)."""
+        try:
+            return self._lookup[self._key(params)]
+        except KeyError:
+            raise TuningError(f"configuration {dict(params)} is not in the table") from None
+
+    def target(self, top_share: float) -> float:
+        """The score of the ``ceil(top_share x n)``-th best configuration: reaching it = reaching the top."""
+        if not 0 < top_share < 1:
+            raise TuningError(f"top_share must lie in (0, 1), got {top_share}")
+        ranked = np.sort(self.table["cv_f1"].to_numpy())[::-1]
+        return float(ranked[math.ceil(top_share * len(ranked)) - 1])
+
+    def top(self, n: int = 5) -> pd.DataFrame:
+        """The ``n`` best configurations."""
+        return self.table.sort_values("cv_f1", ascending=False, kind="stable").head(n)
+
+    def configuration(self, row: int) -> dict[str, Any]:
+        """The configuration of table row ``row`` with the axes' own value types (ints stay ints)."""
+        values = self.table.iloc[int(row)]
+        return {a.name: a.levels[[float(v) for v in a.levels].index(float(values[a.name]))] for a in self.space}
+
+    def best_configuration(self) -> dict[str, Any]:
+        """The configuration with the highest score (the first one on ties)."""
+        return self.configuration(int(np.argmax(self.table["cv_f1"].to_numpy())))
+
+    @classmethod
+    def from_scores(cls, space: Sequence[Axis], objective: Objective | Any) -> TabularBenchmark:
+        """Score every configuration once. ``objective.scores(params)`` (a :class:`KFoldObjective`) gives
+        the fold spread too; a plain callable gives the score only (``fold_std`` 0)."""
+        started = time.perf_counter()
+        rows = []
+        for params in configurations(space):
+            if hasattr(objective, "scores"):
+                folds = objective.scores(params)
+                rows.append({**params, "cv_f1": folds.mean, "fold_std": folds.std})
+            else:
+                rows.append({**params, "cv_f1": float(objective(params)), "fold_std": 0.0})
+        return cls(tuple(space), pd.DataFrame(rows), time.perf_counter() - started)
+
+    def save(self, path: Path | str, key: str = "") -> None:
+        """Write the table (and the ``key`` describing how it was made) as JSON: floats round-trip exactly."""
+        payload = {"key": key, "space": [[a.name, list(a.levels), list(a.grid)] for a in self.space],
+                   "rows": self.table.to_dict("records")}
+        Path(path).write_text(json.dumps(payload), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path | str, key: str = "") -> TabularBenchmark | None:
+        """The table saved at ``path`` when it was made with the same ``key``, else None."""
+        path = Path(path)
+        if not path.exists():
+            return None
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        if payload.get("key") != key:
+            return None
+        space = tuple(Axis(n, tuple(levels), tuple(grid)) for n, levels, grid in payload["space"])
+        return cls(space, pd.DataFrame(payload["rows"]))
+
+
+def objective_key(objective: Any, extra: str = "") -> str:
+    """A fingerprint of a :class:`KFoldObjective` (kind, metric, seed, base parameters, labels, folds):
+    a cached table is reused only for the objective that made it."""
+    digest = hashlib.sha256()
+    for part in (objective.kind, objective.metric, objective.seed, objective.threshold,
+                 sorted(objective.base_params.items()), extra):
+        digest.update(repr(part).encode())
+    digest.update(np.asarray(objective.y).tobytes())
+    for train, val in objective.folds:
+        digest.update(np.asarray(train).tobytes() + b"|" + np.asarray(val).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def build_benchmark(objective: Any, space: Sequence[Axis] = BENCHMARK_SPACE, *,
+                    cache: Path | str | None = None, key: str | None = None) -> TabularBenchmark:
+    """The tabular benchmark of ``objective`` over ``space``, read from ``cache`` when that file was made
+    by the same objective and space (see :func:`objective_key`), else computed and written there."""
+    space = _check(space)
+    if key is None:
+        key = objective_key(objective, repr(space)) if hasattr(objective, "folds") else repr(space)
+    if cache is not None:
+        cached = TabularBenchmark.load(cache, key)
+        if cached is not None and cached.space == space:
+            return cached
+    bench = TabularBenchmark.from_scores(space, objective)
+    if cache is not None:
+        bench.save(cache, key)
+    return bench
+
+
+# --------------------------------------------------------------------------------------------------
+# Replays
+# --------------------------------------------------------------------------------------------------
+
+class _Memo:
+    """The table as a memoised objective: a configuration seen before costs nothing (as with
+    :class:`KFoldObjective`, which caches its results); ``trials`` keeps each new configuration once."""
+
+    def __init__(self, bench: TabularBenchmark) -> None:
+        self.bench, self.trials, self.proposals = bench, [], 0
+        self.seen: dict[tuple[Any, ...], float] = {}
+
+    def __call__(self, indices: Mapping[str, Any]) -> float:
+        params = {a.name: a.level(indices[a.name]) for a in self.bench.space}
+        key = self.bench._key(params)
+        self.proposals += 1
+        if key not in self.seen:
+            self.seen[key] = self.bench.score(params)
+            self.trials.append(Trial(len(self.trials) + 1, params, self.seen[key]))
+        return self.seen[key]
+
+
+def replay(bench: TabularBenchmark, method: str, *, budget: int | None = None, seed: int = 0,
+           n_startup: int = 5, population: int = 4, max_proposals: int = 40) -> SearchResult:
+    """Run one search ``method`` of :data:`METHODS` on the table (lookups instead of fits).
+
+    Every method searches over level *indices* (ordinal: neighbouring levels are neighbours), with the
+    functions of :mod:`mlops_edu.training.tune`. The budget counts *configurations evaluated* (model fits
+    / k): a configuration proposed again is answered from memory for free, as the shared objective does,
+    and the search goes on until ``budget`` distinct configurations are scored (or it has made
+    ``max_proposals x budget`` proposals). The grid evaluates the developer's grid in nested-loop order;
+    its loop order is arbitrary, so ``seed`` shuffles the order of the values in each loop. ``budget``
+    defaults to the grid's size; the grid refuses any other. The result's trials hold level values, one per
+    distinct configuration; ``proposals`` counts every proposal, repeats included.
+    """
+    if method not in METHODS:
+        raise TuningError(f"unknown search method {method!r}; choose from {list(METHODS)}")
+    n_grid = grid_size(bench.space)
+    budget = n_grid if budget is None else int(budget)
+    if method == "grid" and budget != n_grid:
+        raise TuningError(f"equal budget: the grid has {n_grid} points but budget={budget}")
+    rng = np.random.default_rng(seed)
+    orders = [rng.permutation(len(a.grid)) if method == "grid" else None for a in bench.space]
+    space = tuple(a.index_param(order) for a, order in zip(bench.space, orders))
+    memo, cap = _Memo(bench), max_proposals * budget
+
+    def spent() -> bool:
+        return len(memo.trials) >= budget
+
+    runners: dict[str, Callable[[], SearchResult]] = {
+        "grid": lambda: grid_search(memo, space, spent),
+        "random": lambda: random_search(memo, space, cap, seed, spent),
+        "tpe": lambda: tpe_search(memo, space, cap, seed, n_startup, spent),
+        "optuna": lambda: optuna_search(memo, space, cap, seed, n_startup, spent),
+        "genetic": lambda: genetic_search(memo, space, cap, seed, population, stop=spent),
+    }
+    seconds = runners[method]().seconds
+    return SearchResult(method, memo.trials, seconds, proposals=memo.proposals)
+
+
+@dataclass
+class Replays:
+    """Many replays per method on one table: ``runs[method]`` lists one :class:`SearchResult` per seed."""
+
+    runs: dict[str, list[SearchResult]]
+    budget: int
+
+    @property
+    def methods(self) -> list[str]:
+        return list(self.runs)
+
+    def best_so_far(self, method: str) -> np.ndarray:
+        """Seeds x evaluations: the best score found after each evaluation."""
+        return np.array([r.best_so_far() for r in self.runs[method]])
+
+    def bands(self) -> pd.DataFrame:
+        """Per method and evaluation: the 25th percentile, median and 75th percentile of best-so-far."""
+        rows = []
+        for method in self.runs:
+            curves = self.best_so_far(method)
+            q25, q50, q75 = np.percentile(curves, [25, 50, 75], axis=0)
+            for i in range(curves.shape[1]):
+                rows.append({"method": method, "evaluation": i + 1, "q25": float(q25[i]),
+                             "median": float(q50[i]), "q75": float(q75[i])})
+        return pd.DataFrame(rows)
+
+    def evals_to_target(self, target: float) -> pd.DataFrame:
+        """One row per method and seed: evaluations until the first trial scoring >= ``target``
+        (``None``: not within the budget) and the best score at the end of the budget."""
+        rows = []
+        for method, results in self.runs.items():
+            for seed, res in enumerate(results):
+                reached = res.evals_to_reach(target, tol=0.0)
+                rows.append({"method": method, "run": seed, "evaluations": reached,
+                             "best": float(res.best_score), "proposals": res.proposals})
+        return pd.DataFrame(rows)
+
+    def summary(self, target: float, digits: int = 3) -> pd.DataFrame:
+        """Per method: runs, share reaching ``target`` within the budget, median (and quartiles of)
+        evaluations-to-target (misses counted as budget + 1), median best score at the end, and the median
+        number of proposals the budget took (repeated configurations are free, see :func:`replay`)."""
+        frame = self.evals_to_target(target)
+        rows = {}
+        for method, part in frame.groupby("method", sort=False):
+            evals = self._censored(part["evaluations"])
+            q25, q50, q75 = np.percentile(evals, [25, 50, 75])
+            rows[METHOD_LABELS.get(method, method)] = {
+                "runs": len(part), "reached": round(float(part["evaluations"].notna().mean()), digits),
+                "evals_q25": float(q25), "evals_median": float(q50), "evals_q75": float(q75),
+                "best_median": round(float(part["best"].median()), digits),
+                "proposals_median": float(part["proposals"].median())}
+        table = pd.DataFrame.from_dict(rows, orient="index")
+        table.index.name = "method"
+        return table
+
+    def _censored(self, evaluations: pd.Series) -> np.ndarray:
+        return evaluations.fillna(self.budget + 1).to_numpy(dtype=float)
+
+    def compare(self, target: float, method: str, baseline: str, *, n_boot: int = 2000, seed: int = 0,
+                level: float = 0.95) -> dict[str, Any]:
+        """The verdict on "``method`` needs fewer evaluations to reach ``target`` than ``baseline``".
+
+        Statistic: median evaluations-to-target of ``method`` minus that of ``baseline`` (misses count
+        as budget + 1), with a percentile bootstrap interval (runs resampled within each method,
+        ``n_boot`` times). Rule: "fewer" when the whole interval lies below 0, "more" when above 0,
+        otherwise "no difference shown".
+        """
+        frame = self.evals_to_target(target)
+        a = self._censored(frame.loc[frame["method"] == method, "evaluations"])
+        b = self._censored(frame.loc[frame["method"] == baseline, "evaluations"])
+        if not len(a) or not len(b):
+            raise TuningError(f"compare: no runs for {method if not len(a) else baseline!r}")
+        rng = np.random.default_rng(seed)
+        boot = (np.median(rng.choice(a, (n_boot, len(a))), axis=1)
+                - np.median(rng.choice(b, (n_boot, len(b))), axis=1))
+        low, high = np.percentile(boot, [100 * (1 - level) / 2, 100 * (1 + level) / 2])
+        diff = float(np.median(a) - np.median(b))
+        verdict = "fewer" if high < 0 else "more" if low > 0 else "no difference shown"
+        return {"method": METHOD_LABELS.get(method, method), "baseline": METHOD_LABELS.get(baseline, baseline),
+                "median": float(np.median(a)), "baseline_median": float(np.median(b)), "difference": diff,
+                "low": float(low), "high": float(high), "verdict": verdict}
+
+
+def replay_methods(bench: TabularBenchmark, methods: Iterable[str] = METHODS, *, seeds: Iterable[int] = range(20),
+                   budget: int | None = None, n_startup: int = 5, population: int = 4) -> Replays:
+    """Replay every method once per seed, all at the same ``budget`` (default: the grid's size)."""
+    budget = grid_size(bench.space) if budget is None else int(budget)
+    seeds = list(seeds)
+    if not seeds:
+        raise TuningError("replay_methods: seeds is empty")
+    runs = {m: [replay(bench, m, budget=budget, seed=s, n_startup=n_startup, population=population)
+                for s in seeds] for m in methods}
+    for method, results in runs.items():
+        wrong = [len(r.trials) for r in results if len(r.trials) != budget]
+        if wrong:
+            raise TuningError(f"{method}: a replay used {wrong[0]} evaluations instead of {budget}")
+    return Replays(runs, budget)
+
+
+def verdict_table(replays: Replays, target: float, pairs: Sequence[tuple[str, str]], *, n_boot: int = 2000,
+                  seed: int = 0, level: float = 0.95) -> pd.DataFrame:
+    """:meth:`Replays.compare` for each (method, baseline) pair, one row each."""
+    rows = [replays.compare(target, m, b, n_boot=n_boot, seed=seed, level=level) for m, b in pairs]
+    table = pd.DataFrame(rows).set_index(["method", "baseline"])
+    return table
+
+
+def log_replays(bench: TabularBenchmark, replays: Replays, target: float,
+                extra_params: Mapping[str, Any] | None = None) -> str:
+    """Log the benchmark as one MLflow parent run ``tabular-benchmark`` (the table as ``benchmark.json``)
+    with one nested child run ``replay-<method>`` per method: its share of runs reaching ``target``,
+    median evaluations-to-target and, as a step metric, the median best-so-far curve. Returns the parent
+    run id (for code, not for printing)."""
+    import mlflow
+    from mlflow.entities import Metric
+
+    summary = replays.summary(target)
+    bands = replays.bands()
+    client = mlflow.MlflowClient()
+    with mlflow.start_run(run_name="tabular-benchmark") as parent:
+        mlflow.log_params({"configurations": len(bench), "budget": replays.budget, "target": round(target, 4),
+                           "runs_per_method": len(next(iter(replays.runs.values()))), **dict(extra_params or {})})
+        mlflow.log_table(bench.table, "benchmark.json")
+        for method in replays.methods:
+            row = summary.loc[METHOD_LABELS.get(method, method)]
+            with mlflow.start_run(run_name=f"replay-{method}", nested=True) as child:
+                mlflow.log_param("method", method)
+                curve = bands[bands["method"] == method]
+                stamp = int(time.time() * 1000)
+                metrics = [Metric(name, float(row[column]), stamp, 0) for name, column in
+                           (("reached_share", "reached"), ("evals_median", "evals_median"),
+                            ("best_median", "best_median"))]
+                metrics += [Metric("median_best_so_far", float(v), stamp, int(step))
+                            for step, v in zip(curve["evaluation"], curve["median"])]
+                client.log_batch(child.info.run_id, metrics=metrics)  # one call instead of one per step
+        return parent.info.run_id

@@ -1,0 +1,289 @@
+"""Distributed tuning: one search, several processes (the ML pipeline overview's "distributed training").
+
+The same hyperparameter search (lecture 9.1) spread over workers by an existing engine, not a home-made pool:
+
+* **Optuna with a shared study storage**: every worker process opens the same study in one storage (here
+  a journal file, :class:`optuna.storages.JournalStorage`) and asks it for its next trial; the storage
+  hands out trial numbers and collects results. :func:`run_optuna_workers` starts ``n_workers`` real
+  processes (:func:`worker_main`), each running ``study.optimize``; on a cluster the same code runs on
+  several machines sharing a database. With ``sampler="grid"`` (Optuna's ``GridSampler``) trial number
+  *i* is grid point *i*, so the workers split an exhaustive grid between them without overlap:
+  :func:`build_benchmark_distributed` computes the tabular benchmark that way. With ``sampler="tpe"``
+  each worker's TPE learns from every worker's results.
+* **hyperopt's SparkTrials**: ``fmin`` sends each trial to Spark as a task and runs ``parallelism`` of
+  them at once (:func:`spark_trials_search`; optional: needs the ``spark`` extra and Java 17).
+
+Both workers use the chapter's objective (:class:`~mlops_edu.training.KFoldObjective` on the same data,
+folds and seed), so every trial's score equals the tabular benchmark's entry for its configuration.
+
+Example
+-------
+>>> run = run_optuna_workers(X_train, y_train, ws.root / "optuna", sampler="tpe", trials_per_worker=8)  # doctest: +SKIP
+>>> run.per_worker()                                                                                 # doctest: +SKIP
+{0: 8, 1: 8}
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mlops_edu.training.benchmark import BENCHMARK_SPACE, Axis, TableSpace, TabularBenchmark, configurations
+from mlops_edu.training.search_space import TuningError
+from mlops_edu.training.tune import SearchResult, Trial
+
+STUDY = "chapter-07"
+SAMPLERS = ("grid", "tpe")
+_WORKER = "import sys; from mlops_edu.training.distributed import worker_main; sys.exit(worker_main())"
+
+
+@dataclass
+class DistributedRun:
+    """The trials of one distributed search: ``trials`` has one row per trial (``number``, ``worker``, the
+    configuration, ``value``, ``fold_std``, ``seconds`` of fitting, ``state``); ``seconds`` is the wall time
+    from launching the workers until all ended, ``ready`` each worker's seconds from launch until its
+    objective was built (start-up)."""
+
+    trials: pd.DataFrame
+    seconds: float
+    n_workers: int
+    ready: dict[int, float]
+
+    def per_worker(self) -> dict[int, int]:
+        """Trials per worker."""
+        return {int(w): int(n) for w, n in self.trials.groupby("worker").size().items()}
+
+    def timing(self) -> dict[str, float]:
+        """Wall time against work: ``fitting`` is the sum of every trial's fitting seconds (what one process
+        would spend on them one after the other), ``speedup`` = fitting / (wall - start-up)."""
+        startup = max(self.ready.values()) if self.ready else 0.0
+        fitting = float(self.trials["seconds"].sum())
+        return {"workers": self.n_workers, "wall": self.seconds, "start_up": startup, "fitting": fitting,
+                "speedup": fitting / max(self.seconds - startup, 1e-9)}
+
+
+def _storage(journal: Path) -> Any:
+    import optuna
+    from optuna.storages.journal import JournalFileBackend
+
+    return optuna.storages.JournalStorage(JournalFileBackend(str(journal)))
+
+
+def _suggest(trial: Any, space: Sequence[Axis]) -> dict[str, Any]:
+    """A configuration of the table space: each axis as an ordinal level index (as in the replays)."""
+    return {a.name: a.level(a.index_param().optuna(trial)) for a in space}
+
+
+def _space_json(space: Sequence[Axis]) -> str:
+    return json.dumps([[a.name, list(a.levels), list(a.grid)] for a in space])
+
+
+def _space_from_json(text: str) -> TableSpace:
+    return tuple(Axis(n, tuple(levels), tuple(grid)) for n, levels, grid in json.loads(text))
+
+
+def run_optuna_workers(X: pd.DataFrame, y: Sequence[int] | pd.Series, workdir: Path | str, *, n_workers: int = 2,
+                       sampler: str = "tpe", trials_per_worker: int = 8, space: Sequence[Axis] = BENCHMARK_SPACE,
+                       k: int = 3, seed: int = 0, base_params: Mapping[str, Any] | None = None, n_startup: int = 5,
+                       study: str = STUDY, timeout: float = 600.0) -> DistributedRun:
+    """Run one Optuna study with ``n_workers`` processes sharing a journal-file storage in ``workdir``.
+
+    The training data are written once to ``workdir`` (as a shared data store would hold them); each
+    worker rebuilds the chapter's objective (LightGBM, ``k`` folds, ``seed``, ``base_params``) from them.
+    ``sampler="tpe"``: each worker runs ``trials_per_worker`` trials with ``TPESampler(seed=seed + worker)``.
+    ``sampler="grid"``: the workers share ``GridSampler(seed=seed)`` over every configuration of ``space``
+    and stop when the grid is done (``trials_per_worker`` is ignored). Which worker gets which trial
+    depends on timing; the scores of the configurations do not.
+    """
+    import optuna
+
+    if sampler not in SAMPLERS:
+        raise TuningError(f"unknown sampler {sampler!r}; choose from {list(SAMPLERS)}")
+    if n_workers < 1 or trials_per_worker < 1:
+        raise TuningError(f"need at least one worker and one trial, got {n_workers} and {trials_per_worker}")
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    name = f"{study}-{sampler}-{n_workers}w"
+    data, journal = workdir / "training_data.pkl", workdir / f"{name}.journal"
+    pd.to_pickle((X, pd.Series(np.asarray(y).astype(int))), data)
+    for stale in (journal, journal.with_name(journal.name + ".lock")):
+        stale.unlink(missing_ok=True)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.create_study(study_name=name, storage=_storage(journal), direction="maximize")
+    launched = time.time()
+    args = ["--data", str(data), "--journal", str(journal), "--study", name, "--trials", str(trials_per_worker),
+            "--seed", str(seed), "--k", str(k), "--base-params", json.dumps(dict(base_params or {})),
+            "--space", _space_json(space), "--n-startup", str(n_startup), "--launched", repr(launched),
+            "--sampler", sampler]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    procs = [subprocess.Popen([sys.executable, "-c", _WORKER, *args, "--worker", str(w)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+             for w in range(n_workers)]
+    failures = []
+    for w, proc in enumerate(procs):
+        try:
+            _, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+        if proc.returncode != 0:
+            failures.append(f"worker {w} exited with {proc.returncode}: {err.strip()[-800:]}")
+    seconds = time.time() - launched
+    if failures:
+        raise TuningError("; ".join(failures))
+    loaded = optuna.load_study(study_name=name, storage=_storage(journal))
+    return DistributedRun(_trials_frame(loaded, space), seconds, n_workers,
+                          {int(w[len("ready_"):]): float(v) for w, v in loaded.user_attrs.items()
+                           if w.startswith("ready_")})
+
+
+def _trials_frame(study: Any, space: Sequence[Axis]) -> pd.DataFrame:
+    rows = []
+    for t in study.trials:
+        config = t.user_attrs.get("config", {})
+        rows.append({"number": t.number + 1, "worker": t.user_attrs.get("worker"), **config, "value": t.value,
+                     "fold_std": t.user_attrs.get("fold_std"), "seconds": t.user_attrs.get("seconds"),
+                     "state": t.state.name})
+    return pd.DataFrame(rows, columns=["number", "worker", *(a.name for a in space), "value", "fold_std", "seconds",
+                                       "state"])
+
+
+def worker_main(argv: Sequence[str] | None = None) -> int:
+    """One worker process: load the shared study and run its trials (started by :func:`run_optuna_workers`)."""
+    parser = argparse.ArgumentParser(description="An Optuna worker of chapter 07's distributed search.")
+    for flag in ("--data", "--journal", "--study", "--base-params", "--space", "--sampler"):
+        parser.add_argument(flag, required=True)
+    for flag in ("--trials", "--seed", "--k", "--n-startup", "--worker"):
+        parser.add_argument(flag, type=int, required=True)
+    parser.add_argument("--launched", type=float, default=time.time())
+    ns = parser.parse_args(argv)
+
+    import optuna
+
+    from mlops_edu.training.kfold import KFoldObjective
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    X, y = pd.read_pickle(ns.data)
+    objective = KFoldObjective(X, y, "lightgbm", k=ns.k, seed=ns.seed, base_params=json.loads(ns.base_params))
+    space = _space_from_json(ns.space)
+    if ns.sampler == "grid":  # the same seed in every worker: grid point i is trial i, whoever runs it
+        sampler = optuna.samplers.GridSampler({a.name: list(range(len(a.levels))) for a in space}, seed=ns.seed)
+    else:
+        sampler = optuna.samplers.TPESampler(seed=ns.seed + ns.worker, n_startup_trials=ns.n_startup)
+    study = optuna.load_study(study_name=ns.study, storage=_storage(Path(ns.journal)), sampler=sampler)
+    study.set_user_attr(f"ready_{ns.worker}", time.time() - ns.launched)
+
+    def run_trial(trial: Any) -> float:
+        config = _suggest(trial, space)
+        started = time.perf_counter()
+        folds = objective.scores(config)
+        trial.set_user_attr("seconds", time.perf_counter() - started)
+        trial.set_user_attr("worker", ns.worker)
+        trial.set_user_attr("config", config)
+        trial.set_user_attr("fold_std", folds.std)
+        return folds.mean
+
+    study.optimize(run_trial, n_trials=None if ns.sampler == "grid" else ns.trials)
+    return 0
+
+
+def build_benchmark_distributed(X: pd.DataFrame, y: Sequence[int] | pd.Series, workdir: Path | str, *,
+                                space: Sequence[Axis] = BENCHMARK_SPACE, n_workers: int = 2, k: int = 3,
+                                seed: int = 0, base_params: Mapping[str, Any] | None = None,
+                                cache: Path | str | None = None) -> tuple[TabularBenchmark, DistributedRun | None]:
+    """The tabular benchmark computed by ``n_workers`` processes sharing one Optuna study (``GridSampler``).
+
+    Equal to ``build_benchmark(KFoldObjective(X, y, "lightgbm", k=k, seed=seed, base_params=base_params),
+    space)``: each configuration's score does not depend on the process that computed it. A configuration
+    evaluated twice (two workers racing for the last grid point) is kept once. With ``cache``, a table
+    saved there from the same data, settings and space is read instead (the run is then None).
+    """
+    space = tuple(space)
+    key = _data_key(X, y, space, k, seed, base_params)
+    if cache is not None:
+        cached = TabularBenchmark.load(cache, key)
+        if cached is not None and cached.space == space:
+            return cached, None
+    run = run_optuna_workers(X, y, workdir, n_workers=n_workers, sampler="grid", space=space, k=k, seed=seed,
+                             base_params=base_params)
+    done = run.trials[run.trials["state"] == "COMPLETE"]
+    names = [a.name for a in space]
+    scored = {tuple(float(row[n]) for n in names): (float(row["value"]), float(row["fold_std"]))
+              for row in done.to_dict("records")}
+    missing = [c for c in configurations(space) if tuple(float(c[n]) for n in names) not in scored]
+    if missing:
+        raise TuningError(f"the workers left {len(missing)} configurations unscored, e.g. {missing[0]}")
+    rows = []
+    for config in configurations(space):
+        value, std = scored[tuple(float(config[n]) for n in names)]
+        rows.append({**config, "cv_f1": value, "fold_std": std})
+    bench = TabularBenchmark(space, pd.DataFrame(rows), run.seconds)
+    if cache is not None:
+        bench.save(cache, key)
+    return bench, run
+
+
+def _data_key(X: pd.DataFrame, y: Sequence[int] | pd.Series, space: Sequence[Axis], k: int, seed: int,
+              base_params: Mapping[str, Any] | None) -> str:
+    """A fingerprint of the data and settings a distributed table was computed from."""
+    import hashlib
+
+    digest = hashlib.sha256(pd.util.hash_pandas_object(X, index=True).to_numpy().tobytes())
+    digest.update(np.asarray(y).astype(int).tobytes())
+    digest.update(repr((tuple(space), k, seed, sorted(dict(base_params or {}).items()))).encode())
+    return digest.hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------------------------------
+# hyperopt's SparkTrials (optional)
+# --------------------------------------------------------------------------------------------------
+
+def spark_trials_search(objective: Any, space: Sequence[Axis] = BENCHMARK_SPACE, *, budget: int = 8,
+                        parallelism: int = 2, seed: int = 0, n_startup: int = 5, spark: Any = None) -> SearchResult:
+    """hyperopt's TPE with ``SparkTrials``: each trial is a Spark task, ``parallelism`` run at once.
+
+    ``objective`` (e.g. the chapter's :class:`KFoldObjective`) is shipped to Spark's Python workers;
+    ``spark`` is a session from :func:`mlops_edu.deployment.inference.spark_session` (a local one with
+    ``parallelism`` cores is started and stopped when None). Raises ``TuningError`` when Spark is
+    unavailable (see :func:`mlops_edu.deployment.inference.spark_available`).
+    """
+    from functools import partial
+
+    from hyperopt import STATUS_OK, SparkTrials, fmin, tpe
+
+    from mlops_edu.deployment.inference import spark_available, spark_session
+
+    ok, why = spark_available()
+    if not ok:
+        raise TuningError(f"SparkTrials needs Spark: {why}")
+    own = spark is None
+    spark = spark_session("mlops-edu-tuning", cores=parallelism) if own else spark
+    axes = tuple(space)
+
+    def loss(raw: Mapping[str, Any]) -> dict[str, Any]:
+        config = {a.name: a.level(raw[a.name]) for a in axes}
+        return {"loss": -float(objective(config)), "status": STATUS_OK, "config": config}
+
+    started = time.perf_counter()
+    try:
+        trials = SparkTrials(parallelism=parallelism, spark_session=spark)
+        fmin(loss, {a.name: a.index_param().hyperopt() for a in axes}, max_evals=budget, trials=trials,
+             algo=partial(tpe.suggest, n_startup_jobs=n_startup), rstate=np.random.default_rng(seed),
+             show_progressbar=False)
+    finally:
+        if own:
+            spark.stop()
+    done = [t for t in trials.trials if t["result"].get("status") == STATUS_OK]
+    return SearchResult("tpe", [Trial(i + 1, t["result"]["config"], -t["result"]["loss"]) for i, t in enumerate(done)],
+                        time.perf_counter() - started, proposals=len(trials.trials))
