@@ -309,3 +309,20 @@ class ScoringClient:
             return self._session.get(f"{self.url}/ping", timeout=2).status_code == 200
         except Exception:  # noqa: BLE001 - any failure means "not healthy"
             return False
+
+
+def probe(client: "ScoringClient", cases: Mapping[str, tuple[Any, str]]) -> pd.DataFrame:
+    """Send each raw request of ``{name: (body, content_type)}`` and tabulate how it was answered.
+
+    Columns: ``HTTP`` (the status), ``problem`` (the client's name for the error, ``-`` for a 200),
+    ``server still serving`` (``/ping`` right after the request). Used by chapter 03 and the tests.
+    """
+    rows = []
+    for name, (body, content_type) in cases.items():
+        try:
+            client.post(body, content_type)
+            status, problem = 200, "-"
+        except ScoringError as error:
+            status, problem = error.status, error.problem
+        rows.append({"request": name, "HTTP": status, "problem": problem, "server still serving": client.healthy()})
+    return pd.DataFrame(rows).set_index("request")
