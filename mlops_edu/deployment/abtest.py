@@ -113,7 +113,8 @@ def ab_test(true_p: Any, offers_a: Any, offers_b: Any, *, seed: int = 0, offer_s
     (pandas.DataFrame, dict)
         Per arm: customers, offers, retained, retention rate, dollars and dollars per customer; and the
         :func:`two_proportion_test` result (B - A) plus ``n_needed``, the customers per arm needed to
-        detect the observed difference with 80 % power.
+        detect the observed difference with 80 % power, and ``dollars_difference`` (per customer, B - A)
+        with its interval ``dollars_ci_low`` .. ``dollars_ci_high``.
     """
     arms = assign_arms(len(np.asarray(true_p)), seed)
     offered = np.where(arms == "A", np.asarray(offers_a, bool), np.asarray(offers_b, bool))
@@ -126,4 +127,16 @@ def ab_test(true_p: Any, offers_a: Any, offers_b: Any, *, seed: int = 0, offer_s
                                int(table.loc["B", "retained"]), int(table.loc["B", "customers"]), alpha)
     test["n_needed"] = (sample_size(test["rate_a"], test["rate_b"], alpha) if test["rate_a"] != test["rate_b"]
                         else float("inf"))
+    test.update(_mean_difference(outcome.loc[arms == "A", "value"].to_numpy(),
+                                 outcome.loc[arms == "B", "value"].to_numpy(), alpha))
     return table, test
+
+
+def _mean_difference(a: np.ndarray, b: np.ndarray, alpha: float) -> dict[str, float]:
+    """Dollars per customer, B - A, with a normal (Welch) interval."""
+    from scipy.stats import norm
+
+    diff = float(b.mean() - a.mean())
+    se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+    q = norm.ppf(1 - alpha / 2)
+    return {"dollars_difference": diff, "dollars_ci_low": diff - q * se, "dollars_ci_high": diff + q * se}

@@ -85,11 +85,15 @@ class Platform:
         ``{reader: {environments whose tables it may read}}``; default: each only its own.
     reads : list
         Every granted read as ``(reader, owner, table, rows)``, in order (an audit log).
+    true_churn_probability : pandas.Series, optional
+        The generator's P(churn) of each prod customer (by ``customerID``): known only because the data
+        are simulated; chapter 05's A/B test draws outcomes from it.
     """
 
     environments: dict[str, Environment]
     may_read: dict[str, set[str]] = field(default_factory=dict)
     reads: list[tuple[str, str, str, int]] = field(default_factory=list)
+    true_churn_probability: pd.Series | None = None
 
     def __getitem__(self, name: str) -> Environment:
         if name not in self.environments:
@@ -204,8 +208,12 @@ def make_platform(root: str | Path, *, seed: int = 4, n_prod: int = 7043,
 
     samples = dict(samples or {"dev": 0.1, "staging": 0.3})
     root = Path(root).expanduser().resolve()
+    from mlops_edu.data.label_model import churn_probability
+
     snapshot = make_customers(n_prod, seed=seed)           # what the business looked like a while ago
-    prod = rename_payment(make_customers(n_prod, seed=seed + 1), seed)
+    current = make_customers(n_prod, seed=seed + 1)
+    truth = pd.Series(churn_probability(current.drop(columns="Churn")), index=current["customerID"].to_numpy())
+    prod = rename_payment(current, seed)
     environments = {}
     for name in ENVIRONMENTS:
         env = Environment(name, root / name)
@@ -220,4 +228,4 @@ def make_platform(root: str | Path, *, seed: int = 4, n_prod: int = 7043,
             frame["customerID"] = pseudonymise(frame["customerID"], key)
         write_table(frame, env.lake / CUSTOMERS)
         environments[name] = env
-    return Platform(environments)
+    return Platform(environments, true_churn_probability=truth)

@@ -122,6 +122,14 @@ def training_code(platform: Platform, env: str, *, seed: int = 4, name: str = MO
                            {k: round(float(test[k]), 3) for k in ("f1", "roc_auc")})
 
 
+def holdout(platform: Platform, env: str, seed: int = 4) -> tuple[pd.DataFrame, pd.Series]:
+    """The held-out 20 % of ``env``'s data that :func:`training_code` does not train on (read *in* ``env``)."""
+    from mlops_edu.training import split_dataset
+
+    split = split_dataset(platform.read(env, env, CUSTOMERS), val_size=0.2, test_size=0.2, seed=seed)
+    return split.X_test, split.y_test
+
+
 def promote_artifact(platform: Platform, source: str, target: str, version: int, *, name: str = MODEL_NAME,
                      alias: str | None = CHALLENGER) -> int:
     """Copy ``name`` version ``version`` of ``source``'s registry into ``target``'s (deploy model, 6.1).

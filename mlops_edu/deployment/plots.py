@@ -93,3 +93,55 @@ def plot_stream(batches: pd.DataFrame, title: str = "A stream of micro-batches: 
     ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------------------------------
+# Chapter 05: canary, A/B power
+# --------------------------------------------------------------------------------------------------
+
+def plot_canary(runs: Mapping[str, pd.DataFrame], max_error_rate: float, min_agreement: float,
+                title: str = "Canary stages: the challenger's share and its guardrails") -> Figure:
+    """One panel per guardrail (error rate, agreement) against the canary stage share, one line per run
+    (``{name: run_canary table}``); the guardrail limits as dashed lines, a cross where a run rolled back."""
+    fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.8), sharex=True)
+    for i, (name, table) in enumerate(runs.items()):
+        x = table["stage share"] * 100
+        for ax, column in zip(axes, ("error rate", "agreement")):
+            ax.plot(x, table[column], marker="o", color=f"C{i}", label=name)
+            failed = table["verdict"].str.startswith("rollback")
+            ax.scatter(x[failed], table.loc[failed, column], marker="x", s=120, color="black", zorder=3)
+    axes[0].axhline(max_error_rate, color="grey", linestyle="--", label=f"limit {max_error_rate:g}")
+    axes[1].axhline(min_agreement, color="grey", linestyle="--", label=f"limit {min_agreement:g}")
+    axes[0].set_ylabel("challenger error rate")
+    axes[1].set_ylabel("agreement with the champion")
+    axes[0].set_ylim(-0.05, 1.05)
+    axes[1].set_ylim(-0.05, 1.05)
+    for ax in axes:
+        ax.set_xlabel("share of requests sent to the challenger (%)")
+        ax.legend(loc="center right", fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_power(rate_a: float, rate_b: float, n_observed: int, alpha: float = 0.05,
+               title: str = "How many customers does the A/B test need?") -> Figure:
+    """Power of the two-proportion test against customers per arm for the observed rates, with the
+    customers the test had and the 80 % line."""
+    from mlops_edu.deployment.abtest import power_of, sample_size
+
+    need = sample_size(rate_a, rate_b, alpha) if rate_a != rate_b else n_observed * 100
+    n = np.unique(np.geomspace(max(10, n_observed // 10), max(need, n_observed) * 3, 80).astype(int))
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    ax.plot(n, [power_of(int(k), rate_a, rate_b, alpha) for k in n], color="#4C72B0")
+    ax.axhline(0.8, color="grey", linestyle="--", label="80 % power")
+    ax.axvline(n_observed, color="#C44E52", linestyle=":", label=f"this test: {n_observed:,} per arm")
+    ax.axvline(need, color="#55A868", linestyle=":", label=f"needed: {need:,} per arm")
+    ax.set_xscale("log")
+    ax.set_xlabel("customers per arm")
+    ax.set_ylabel("chance to detect the difference")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(title)
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -182,7 +182,8 @@ def run_canary(router: Router, traffic: pd.DataFrame, stages: Sequence[float] = 
     Returns
     -------
     (pandas.DataFrame, str)
-        One row per stage run (share, challenger requests, errors, error rate, agreement, verdict) and the
+        One row per stage run (share, challenger requests, actual share, errors, error rate, agreement,
+        verdict) and the
         outcome: ``"promoted: ..."`` or ``"rolled back at ...: <reason>"``.
     """
     guardrails = guardrails or Guardrails()
@@ -198,6 +199,7 @@ def run_canary(router: Router, traffic: pd.DataFrame, stages: Sequence[float] = 
             {"requests": 0, "errors": 0, "error_rate": 0.0, "agreement": float("nan")}
         problem = guardrails.verdict(ch)
         rows.append({"stage share": share, "challenger requests": int(ch["requests"]),
+                     "actual share": round(int(ch["requests"]) / int(requests_per_stage), 3),
                      "errors": int(ch["errors"]), "error rate": ch["error_rate"], "agreement": ch["agreement"],
                      "verdict": "pass" if problem is None else f"rollback: {problem}"})
         if problem is not None:
