@@ -381,4 +381,26 @@ def running_servers() -> list[ModelServer]:
     return sorted((s for s in _LIVE if s.alive), key=lambda s: s.port)
 
 
+def scoring_processes(home: str | None = None) -> list[int]:
+    """Process ids of every ``mlflow models serve`` CLI or uvicorn scoring worker on this machine (any
+    parent); with ``home``, only those whose environment has ``MLOPS_EDU_HOME == home`` (the servers a
+    chapter or test run started). Used to prove that nothing was left behind."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        try:
+            cmd = " ".join(proc.info["cmdline"] or [])
+            if not ("models serve" in cmd or "mlflow.pyfunc.scoring_server" in cmd):
+                continue
+            if proc.status() == psutil.STATUS_ZOMBIE:
+                continue
+            if home is not None and proc.environ().get("MLOPS_EDU_HOME") != str(home):
+                continue
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        found.append(int(proc.info["pid"]))
+    return sorted(found)
+
+
 atexit.register(stop_servers)
