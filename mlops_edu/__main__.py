@@ -1,5 +1,8 @@
 """Command line of the workbook: ``python -m mlops_edu <command>``.
 
+``serve`` serves a lab workspace's ``@Champion`` over HTTP on 127.0.0.1 (``mlflow models serve``) until
+Ctrl+C or SIGTERM: ``python -m mlops_edu serve --workspace DIR [--alias Champion] [--port N]``.
+
 ``lab`` runs the end-to-end lab of lecture section 10 as a headless job ("deploy code, not notebooks"):
 Delta tables -> MLflow runs with dataset lineage -> registry (``@Challenger``) -> validation and promotion
 (``@Champion``) -> batch inference into ``mlops_churn_predictions``. It prints one JSON object on stdout.
@@ -53,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     lab.add_argument("--seed", type=int, default=4, help="seed of the generated data and the models (default 4)")
     lab.add_argument("--rows", type=int, default=7043,
                      help="customers to generate when --data is not given (default 7043, the real file's size)")
+    _add_serve_parser(commands)
     return parser
 
 
@@ -88,9 +92,42 @@ def _log_traceback(workspace: Path) -> Path:
     return log
 
 
+def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
+    """``serve``: the real-time scoring server of a lab workspace (lecture 5.2)."""
+    from mlops_edu.deployment.serve_workspace import DEFAULT_PORT
+
+    serve = commands.add_parser(
+        "serve", help="serve a lab workspace's model over HTTP on 127.0.0.1 (mlflow models serve)",
+        description="Start `mlflow models serve` for models:/<model>@<alias> of a workspace made by "
+                    "`python -m mlops_edu lab --workspace DIR` (or chapter 09's workspaces/09); print the URL "
+                    "and a curl example; stop cleanly on Ctrl+C or SIGTERM.")
+    serve.add_argument("--workspace", metavar="DIR", required=True, help="the workspace folder (holds mlflow.db)")
+    serve.add_argument("--alias", default="Champion", help="registry alias to serve (case-sensitive; default Champion)")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT,
+                       help=f"port on 127.0.0.1 (default {DEFAULT_PORT}; 0 picks a free one)")
+    serve.add_argument("--model", default=None, metavar="NAME",
+                       help="registered model name (default: the lab's workbook.mlops.mlops_churn)")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from mlops_edu.deployment.registry import MODEL_NAME
+    from mlops_edu.deployment.serve_workspace import WorkspaceError, serve_workspace
+
+    if not 0 <= args.port <= 65535:
+        print(f"error: --port must be between 0 and 65535, got {args.port}", file=sys.stderr)
+        return 2
+    try:
+        return serve_workspace(args.workspace, alias=args.alias, port=args.port, name=args.model or MODEL_NAME)
+    except WorkspaceError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 2 bad input, 1 other failure)."""
     args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
     try:
         if args.command == "lab":
             return _lab(args)
