@@ -72,17 +72,34 @@ def _family(s: pd.Series) -> str:
     return "categorical"
 
 
-def _values(s: pd.Series) -> pd.Series:
-    """The non-missing values, datetimes as days (so they can be compared as numbers)."""
-    s = s.dropna()
-    if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        return (s.astype("datetime64[us]").astype("int64") / 86_400e6).astype(float)
-    if pd.api.types.is_bool_dtype(s.dtype):
-        return s.astype(str)
-    return s
+def _values(s: Any) -> np.ndarray:
+    """The non-missing values as a numpy array: floats for numbers (datetimes as days), strings otherwise."""
+    if isinstance(s, np.ndarray) and s.dtype.kind in "fiub" and s.dtype.kind != "b":
+        v = s.astype(float)
+        return v[~np.isnan(v)]
+    if isinstance(s, np.ndarray) and s.dtype.kind == "U":
+        return s
+    s = s if isinstance(s, pd.Series) else pd.Series(s)
+    family = _family(s)
+    if family == "datetime":
+        s = s.dropna()
+        return s.astype("datetime64[us]").astype("int64").to_numpy(float) / 86_400e6
+    if family == "numeric":
+        v = s.to_numpy(dtype=float, na_value=np.nan)
+        return v[~np.isnan(v)]
+    v = s.to_numpy(dtype=object)
+    return v[~pd.isna(v)].astype(str)
 
 
-def column_kind(reference: pd.Series) -> str:
+def _labels(values: np.ndarray) -> np.ndarray:
+    """Category labels of values: strings as they are, numbers without a trailing ".0" (1.0 -> "1")."""
+    if values.dtype.kind == "f":
+        uniques, inverse = np.unique(values, return_inverse=True)
+        return np.array([f"{x:g}" for x in uniques], dtype=str)[inverse] if len(values) else values.astype(str)
+    return values.astype(str)
+
+
+def column_kind(reference: Any) -> str:
     """``"numeric"`` (numbers or dates with more than 5 distinct values), ``"binary"`` (2 distinct values)
     or ``"categorical"``: what decides the default test.
 
@@ -90,10 +107,19 @@ def column_kind(reference: pd.Series) -> str:
     ('binary', 'categorical')
     """
     values = _values(reference)
-    n_unique = values.nunique()
-    if _family(reference) in ("numeric", "datetime") and n_unique > 5:
+    n_unique = len(np.unique(values))
+    if values.dtype.kind == "f" and n_unique > 5:
         return "numeric"
     return "binary" if n_unique <= 2 else "categorical"
+
+
+def _category_counts(ref: np.ndarray, cur: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(categories, reference counts, current counts) over the union of the categories, sorted."""
+    ref, cur = _labels(ref), _labels(cur)
+    cats = np.unique(np.concatenate([ref, cur]))
+    ref_counts = np.bincount(np.searchsorted(cats, ref), minlength=len(cats))
+    cur_counts = np.bincount(np.searchsorted(cats, cur), minlength=len(cats))
+    return cats, ref_counts, cur_counts
 
 
 def psi_edges(reference: Any, bins: int = PSI_BINS) -> np.ndarray:
@@ -117,16 +143,14 @@ def binned_counts(values: Any, edges: np.ndarray) -> np.ndarray:
     return np.bincount(np.searchsorted(edges, v, side="right"), minlength=len(edges) + 1)
 
 
-def _counts(reference: pd.Series, current: pd.Series, kind: str, bins: int) -> tuple[np.ndarray, np.ndarray]:
+def _counts(reference: Any, current: Any, kind: str, bins: int) -> tuple[np.ndarray, np.ndarray]:
     """Counts of both samples over the same bins (numeric) or categories (others)."""
     ref, cur = _values(reference), _values(current)
     if kind == "numeric":
         edges = psi_edges(ref, bins)
         return binned_counts(ref, edges), binned_counts(cur, edges)
-    ref_s, cur_s = ref.astype(str), cur.astype(str)
-    cats = sorted(set(ref_s) | set(cur_s))
-    return (ref_s.value_counts().reindex(cats, fill_value=0).to_numpy(),
-            cur_s.value_counts().reindex(cats, fill_value=0).to_numpy())
+    _, ref_counts, cur_counts = _category_counts(ref, cur)
+    return ref_counts, cur_counts
 
 
 def psi_from_shares(reference_shares: Any, current_shares: Any) -> float:
@@ -166,9 +190,8 @@ def psi(reference: Any, current: Any, bins: int = PSI_BINS, kind: str | None = N
     >>> psi(a, b) < 0.01, psi(a, b + 1) > 0.2
     (True, True)
     """
-    ref, cur = pd.Series(reference), pd.Series(current)
-    kind = kind or column_kind(ref)
-    ref_counts, cur_counts = _counts(ref, cur, kind, bins)
+    kind = kind or column_kind(reference)
+    ref_counts, cur_counts = _counts(reference, current, kind, bins)
     if ref_counts.sum() == 0 or cur_counts.sum() == 0:
         return float("nan")
     return psi_from_shares(ref_counts / ref_counts.sum(), cur_counts / cur_counts.sum())
@@ -190,14 +213,13 @@ def expected_psi_no_shift(n: int, m: int, bins: int = PSI_BINS) -> float:
 # One column
 # --------------------------------------------------------------------------------------------------
 
-def _z_test(reference: pd.Series, current: pd.Series) -> float:
-    ref, cur = _values(reference).astype(str), _values(current).astype(str)
-    cats = sorted(set(ref) | set(cur))
-    if len(cats) < 2:
+def _z_test(reference: Any, current: Any) -> float:
+    _, ref_counts, cur_counts = _category_counts(_values(reference), _values(current))
+    if len(ref_counts) < 2:
         return 1.0
-    p1, p2 = float((ref == cats[0]).mean()), float((cur == cats[0]).mean())
-    n1, n2 = len(ref), len(cur)
-    pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
+    n1, n2 = ref_counts.sum(), cur_counts.sum()
+    p1, p2 = ref_counts[0] / n1, cur_counts[0] / n2
+    pooled = (ref_counts[0] + cur_counts[0]) / (n1 + n2)
     se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
     if se == 0:
         return 1.0
@@ -209,7 +231,9 @@ def _chi2_test(ref_counts: np.ndarray, cur_counts: np.ndarray) -> float:
     table = np.vstack([ref_counts[keep], cur_counts[keep]])
     if table.shape[1] < 2:
         return 1.0
-    return float(stats.chi2_contingency(table, correction=False).pvalue)
+    expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / table.sum()
+    statistic = float(((table - expected) ** 2 / expected).sum())
+    return float(stats.chi2.sf(statistic, table.shape[1] - 1))
 
 
 def column_statistic(reference: pd.Series, current: pd.Series, test: str, kind: str | None = None,
@@ -224,15 +248,15 @@ def column_statistic(reference: pd.Series, current: pd.Series, test: str, kind: 
     kind = kind or column_kind(reference)
     if test in NUMERIC_ONLY and kind != "numeric":
         raise ValueError(f"test {test!r} needs a numeric column with more than 5 distinct values; "
-                         f"column {reference.name!r} is {kind}")
+                         f"column {getattr(reference, 'name', None)!r} is {kind}")
     ref, cur = _values(reference), _values(current)
     if len(ref) == 0 or len(cur) == 0:
         return float("nan")
     if test == "ks":
-        return float(stats.ks_2samp(ref.to_numpy(float), cur.to_numpy(float)).pvalue)
+        return float(stats.ks_2samp(ref, cur).pvalue)
     if test == "wasserstein":
-        norm = max(float(np.std(ref.to_numpy(float))), 0.001)
-        return float(stats.wasserstein_distance(ref.to_numpy(float), cur.to_numpy(float)) / norm)
+        norm = max(float(np.std(ref)), 0.001)
+        return float(stats.wasserstein_distance(ref, cur) / norm)
     if test == "z":
         return _z_test(reference, current)
     ref_counts, cur_counts = _counts(reference, current, kind, bins)
@@ -241,6 +265,7 @@ def column_statistic(reference: pd.Series, current: pd.Series, test: str, kind: 
     if test == "psi":
         return psi_from_shares(ref_counts / ref_counts.sum(), cur_counts / cur_counts.sum())
     return float(_js_distance(ref_counts / ref_counts.sum(), cur_counts / cur_counts.sum(), base=2))
+
 
 
 def default_test(kind: str, n_reference: int) -> str:
