@@ -11,6 +11,6 @@ from mlops_edu.monitoring.shifts import (COMPETITOR_SEGMENT, KINDS, weighted_sam
 from mlops_edu.monitoring.performance import (Calibrator, fit_calibrator, expected_counts, estimate_quality, realised_quality)
 from mlops_edu.monitoring.timeline import (Monitor, monitor_months, known_signals, labelled_frame)
 from mlops_edu.monitoring.alerts import (SIGNALS, ACTIONS, AlertRuleError, Rule, parse_rules, load_rules, Alert, AlertLog)
-from mlops_edu.monitoring.system import (SYSTEM_SIGNALS, read_request_log, label_windows, window_signals, process_signals, cpu_seconds)
+from mlops_edu.monitoring.system import (SYSTEM_SIGNALS, read_request_log, Window, send_window, label_windows, windows_table, window_signals, process_signals, cpu_seconds)
 from mlops_edu.monitoring.service import (ServiceError, ScoringService, score_batches)
 from mlops_edu.monitoring.sampling import (sample_size_table, false_alarms)

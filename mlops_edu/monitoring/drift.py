@@ -77,8 +77,8 @@ def _values(s: Any) -> np.ndarray:
     if isinstance(s, np.ndarray) and s.dtype.kind in "fiub" and s.dtype.kind != "b":
         v = s.astype(float)
         return v[~np.isnan(v)]
-    if isinstance(s, np.ndarray) and s.dtype.kind == "U":
-        return s
+    if isinstance(s, np.ndarray) and s.dtype.kind in "UO":
+        return s[~pd.isna(s)].astype(object)
     s = s if isinstance(s, pd.Series) else pd.Series(s)
     family = _family(s)
     if family == "datetime":
@@ -88,15 +88,14 @@ def _values(s: Any) -> np.ndarray:
         v = s.to_numpy(dtype=float, na_value=np.nan)
         return v[~np.isnan(v)]
     v = s.to_numpy(dtype=object)
-    return v[~pd.isna(v)].astype(str)
+    return v[~pd.isna(v)]
 
 
 def _labels(values: np.ndarray) -> np.ndarray:
-    """Category labels of values: strings as they are, numbers without a trailing ".0" (1.0 -> "1")."""
-    if values.dtype.kind == "f":
-        uniques, inverse = np.unique(values, return_inverse=True)
-        return np.array([f"{x:g}" for x in uniques], dtype=str)[inverse] if len(values) else values.astype(str)
-    return values.astype(str)
+    """Category labels of values (an object array of strings): numbers without a trailing ".0" (1.0 -> "1")."""
+    codes, uniques = pd.factorize(values)
+    names = np.array([f"{x:g}" if isinstance(x, (float, np.floating)) else str(x) for x in uniques], dtype=object)
+    return names[codes]
 
 
 def column_kind(reference: Any) -> str:
@@ -106,8 +105,11 @@ def column_kind(reference: Any) -> str:
     >>> column_kind(pd.Series([0, 1, 1, 0])), column_kind(pd.Series(["a", "b", "c"]))
     ('binary', 'categorical')
     """
-    values = _values(reference)
-    n_unique = len(np.unique(values))
+    return _kind_of(_values(reference))
+
+
+def _kind_of(values: np.ndarray) -> str:
+    n_unique = len(pd.unique(values))
     if values.dtype.kind == "f" and n_unique > 5:
         return "numeric"
     return "binary" if n_unique <= 2 else "categorical"
@@ -115,10 +117,14 @@ def column_kind(reference: Any) -> str:
 
 def _category_counts(ref: np.ndarray, cur: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(categories, reference counts, current counts) over the union of the categories, sorted."""
-    ref, cur = _labels(ref), _labels(cur)
-    cats = np.unique(np.concatenate([ref, cur]))
-    ref_counts = np.bincount(np.searchsorted(cats, ref), minlength=len(cats))
-    cur_counts = np.bincount(np.searchsorted(cats, cur), minlength=len(cats))
+    codes, uniques = pd.factorize(_labels(np.concatenate([ref.astype(object), cur.astype(object)])))
+    order = np.argsort(np.asarray(uniques, dtype=str), kind="stable")  # categories in sorted order
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    codes = rank[codes]
+    cats = np.asarray(uniques, dtype=object)[order]
+    ref_counts = np.bincount(codes[: len(ref)], minlength=len(cats))
+    cur_counts = np.bincount(codes[len(ref):], minlength=len(cats))
     return cats, ref_counts, cur_counts
 
 
@@ -143,9 +149,8 @@ def binned_counts(values: Any, edges: np.ndarray) -> np.ndarray:
     return np.bincount(np.searchsorted(edges, v, side="right"), minlength=len(edges) + 1)
 
 
-def _counts(reference: Any, current: Any, kind: str, bins: int) -> tuple[np.ndarray, np.ndarray]:
-    """Counts of both samples over the same bins (numeric) or categories (others)."""
-    ref, cur = _values(reference), _values(current)
+def _counts(ref: np.ndarray, cur: np.ndarray, kind: str, bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """Counts of two clean samples (:func:`_values`) over the same bins (numeric) or categories (others)."""
     if kind == "numeric":
         edges = psi_edges(ref, bins)
         return binned_counts(ref, edges), binned_counts(cur, edges)
@@ -190,8 +195,8 @@ def psi(reference: Any, current: Any, bins: int = PSI_BINS, kind: str | None = N
     >>> psi(a, b) < 0.01, psi(a, b + 1) > 0.2
     (True, True)
     """
-    kind = kind or column_kind(reference)
-    ref_counts, cur_counts = _counts(reference, current, kind, bins)
+    ref, cur = _values(reference), _values(current)
+    ref_counts, cur_counts = _counts(ref, cur, kind or _kind_of(ref), bins)
     if ref_counts.sum() == 0 or cur_counts.sum() == 0:
         return float("nan")
     return psi_from_shares(ref_counts / ref_counts.sum(), cur_counts / cur_counts.sum())
@@ -213,8 +218,7 @@ def expected_psi_no_shift(n: int, m: int, bins: int = PSI_BINS) -> float:
 # One column
 # --------------------------------------------------------------------------------------------------
 
-def _z_test(reference: Any, current: Any) -> float:
-    _, ref_counts, cur_counts = _category_counts(_values(reference), _values(current))
+def _z_test(ref_counts: np.ndarray, cur_counts: np.ndarray) -> float:
     if len(ref_counts) < 2:
         return 1.0
     n1, n2 = ref_counts.sum(), cur_counts.sum()
@@ -243,13 +247,18 @@ def column_statistic(reference: pd.Series, current: pd.Series, test: str, kind: 
     >>> column_statistic(pd.Series([1.0, 2, 3, 4, 5, 6]), pd.Series([1.0, 2, 3, 4, 5, 6]), "wasserstein")
     0.0
     """
+    ref, cur = _values(reference), _values(current)
+    return _statistic(ref, cur, test, kind or _kind_of(ref), bins, getattr(reference, "name", None))
+
+
+def _statistic(ref: np.ndarray, cur: np.ndarray, test: str, kind: str, bins: int = PSI_BINS,
+               name: Any = None) -> float:
+    """:func:`column_statistic` on clean samples (:func:`_values`)."""
     if test not in TESTS:
         raise ValueError(f"unknown drift test {test!r}; choose one of {sorted(TESTS)}")
-    kind = kind or column_kind(reference)
     if test in NUMERIC_ONLY and kind != "numeric":
         raise ValueError(f"test {test!r} needs a numeric column with more than 5 distinct values; "
-                         f"column {getattr(reference, 'name', None)!r} is {kind}")
-    ref, cur = _values(reference), _values(current)
+                         f"column {name!r} is {kind}")
     if len(ref) == 0 or len(cur) == 0:
         return float("nan")
     if test == "ks":
@@ -257,15 +266,14 @@ def column_statistic(reference: pd.Series, current: pd.Series, test: str, kind: 
     if test == "wasserstein":
         norm = max(float(np.std(ref)), 0.001)
         return float(stats.wasserstein_distance(ref, cur) / norm)
+    ref_counts, cur_counts = _counts(ref, cur, "categorical" if test == "z" else kind, bins)
     if test == "z":
-        return _z_test(reference, current)
-    ref_counts, cur_counts = _counts(reference, current, kind, bins)
+        return _z_test(ref_counts, cur_counts)
     if test == "chi2":
         return _chi2_test(ref_counts, cur_counts)
     if test == "psi":
         return psi_from_shares(ref_counts / ref_counts.sum(), cur_counts / cur_counts.sum())
     return float(_js_distance(ref_counts / ref_counts.sum(), cur_counts / cur_counts.sum(), base=2))
-
 
 
 def default_test(kind: str, n_reference: int) -> str:

@@ -52,8 +52,8 @@ def fit_calibrator(proba: Any, y: Any) -> Calibrator:
 def expected_counts(calibrated: Any, decisions: Any) -> dict[str, float]:
     """The expected confusion counts of 0/1 ``decisions`` when each row churns with probability ``calibrated``.
 
-    >>> expected_counts([0.8, 0.3], [1, 0])
-    {'tp': 0.8, 'fp': 0.2, 'fn': 0.3, 'tn': 0.7}
+    >>> expected_counts([0.75, 0.25], [1, 0])
+    {'tp': 0.75, 'fp': 0.25, 'fn': 0.25, 'tn': 0.75}
     """
     p = np.asarray(calibrated, dtype=float)
     d = np.asarray(decisions).astype(bool)

@@ -193,7 +193,7 @@ def profile(frame: pd.DataFrame, columns: Sequence[str] | None = None, bins: int
     >>> from mlops_edu.data import make_customers
     >>> base = profile(make_customers(1000, seed=0))
     >>> base["Contract"].kind, round(base["tenure"].quantiles["q50"])
-    ('categorical', 29)
+    ('categorical', 30)
     """
     if not isinstance(frame, pd.DataFrame) or len(frame) == 0:
         raise SchemaError("profile: expected a non-empty DataFrame")

@@ -26,9 +26,9 @@ from mlops_edu.monitoring.drift import (
     REPORT_COLUMNS,
     TESTS,
     _family,
+    _kind_of,
+    _statistic,
     _values,
-    column_kind,
-    column_statistic,
     default_test,
     is_drift,
 )
@@ -196,7 +196,7 @@ def drift_report(reference: pd.DataFrame, current: pd.DataFrame, columns: Sequen
     rows = []
     for col in chosen:
         ref_values, cur_values = _values(reference[col]), _values(current[col])
-        kind = column_kind(ref_values)
+        kind = _kind_of(ref_values)
         name = tests.get(col) or default_test(kind, len(reference))
         if name not in TESTS:
             raise ValueError(f"column {col!r}: unknown drift test {name!r}; choose one of {sorted(TESTS)}")
@@ -204,7 +204,7 @@ def drift_report(reference: pd.DataFrame, current: pd.DataFrame, columns: Sequen
         limit = TESTS[name][1] if limit is None else float(limit)
         if limit < 0:
             raise ValueError(f"column {col!r}: threshold must be >= 0, got {limit}")
-        stat = column_statistic(ref_values, cur_values, name, kind, bins)
+        stat = _statistic(ref_values, cur_values, name, kind, bins, col)
         rows.append((col, kind, name, stat, limit, is_drift(name, stat, limit)))
     frame = pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
     frame["statistic"] = frame["statistic"].astype(float)

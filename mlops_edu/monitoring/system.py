@@ -10,6 +10,8 @@ request); CPU and memory come from the operating system through ``psutil``.
 from __future__ import annotations
 
 import json
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -32,13 +34,43 @@ def read_request_log(path: str | Path) -> pd.DataFrame:
     return pd.DataFrame(records, columns=columns) if records else pd.DataFrame(columns=columns)
 
 
-def label_windows(requests: pd.DataFrame, bounds: Sequence[tuple[str, float, float]]) -> pd.DataFrame:
-    """Tag each request with the window ``(name, start, end)`` whose time span holds it (others dropped)."""
+@dataclass(frozen=True)
+class Window:
+    """A named span of traffic and what the server process used during it."""
+
+    name: str
+    start: float
+    end: float
+    cpu_percent: float
+    memory_mb: float
+
+
+def send_window(service: Any, name: str, frames: Sequence[pd.DataFrame]) -> Window:
+    """Send each frame as one scoring request (batch ids ``<name>-<i>``); measure the server's CPU (percent of
+    one core over the window) and memory (MB at the end). Refused requests are part of the traffic."""
+    start, cpu_before = time.time(), cpu_seconds(service.pid)
+    for i, frame in enumerate(frames):
+        service.score(f"{name}-{i}", frame)
+    end = time.time()
+    cpu = 100 * (cpu_seconds(service.pid) - cpu_before) / max(end - start, 1e-9)
+    return Window(name, start, end, cpu, process_signals(service.pid, interval=0.0)["memory_mb"])
+
+
+def label_windows(requests: pd.DataFrame, windows: Sequence[Window]) -> pd.DataFrame:
+    """Tag each request with the window whose time span holds it (requests outside every window are dropped)."""
     out = requests.copy()
     out["window"] = None
-    for name, start, end in bounds:
-        out.loc[(out["t"] >= start) & (out["t"] < end), "window"] = name
+    for w in windows:
+        out.loc[(out["t"] >= w.start) & (out["t"] <= w.end), "window"] = w.name
     return out.dropna(subset=["window"])
+
+
+def windows_table(log_path: str | Path, windows: Sequence[Window], path: str = "/score") -> pd.DataFrame:
+    """Per window: the request signals of :func:`window_signals` from the server's log, plus CPU and memory."""
+    requests = read_request_log(log_path)
+    table = window_signals(label_windows(requests[requests["path"] == path], windows), order=[w.name for w in windows])
+    usage = pd.DataFrame({w.name: {"cpu_percent": w.cpu_percent, "memory_mb": w.memory_mb} for w in windows}).T
+    return table.join(usage)
 
 
 def window_signals(requests: pd.DataFrame, by: str = "window", order: Iterable[str] | None = None) -> pd.DataFrame:
