@@ -116,16 +116,16 @@ def _kind_of(values: np.ndarray) -> str:
 
 
 def _category_counts(ref: np.ndarray, cur: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(categories, reference counts, current counts) over the union of the categories, sorted."""
-    codes, uniques = pd.factorize(_labels(np.concatenate([ref.astype(object), cur.astype(object)])))
-    order = np.argsort(np.asarray(uniques, dtype=str), kind="stable")  # categories in sorted order
+    """(categories, reference counts, current counts) over the union of the categories, sorted by label."""
+    codes, uniques = pd.factorize(np.concatenate([ref.astype(object), cur.astype(object)]))
+    names = np.array([f"{x:g}" if isinstance(x, (float, np.floating)) else str(x) for x in uniques], dtype=object)
+    order = np.argsort(names.astype(str), kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
     codes = rank[codes]
-    cats = np.asarray(uniques, dtype=object)[order]
-    ref_counts = np.bincount(codes[: len(ref)], minlength=len(cats))
-    cur_counts = np.bincount(codes[len(ref):], minlength=len(cats))
-    return cats, ref_counts, cur_counts
+    ref_counts = np.bincount(codes[: len(ref)], minlength=len(names))
+    cur_counts = np.bincount(codes[len(ref):], minlength=len(names))
+    return names[order], ref_counts, cur_counts
 
 
 def psi_edges(reference: Any, bins: int = PSI_BINS) -> np.ndarray:
