@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from mlops_edu.data import make_customers
+from mlops_edu.data.noise import _segment_mask
 from mlops_edu.monitoring import (
     AlertLog,
     AlertRuleError,
@@ -39,7 +40,6 @@ from mlops_edu.monitoring import (
     younger_weights,
 )
 from mlops_edu.monitoring.shifts import COMPETITOR_SEGMENT
-from mlops_edu.data.noise import _segment_mask
 from mlops_edu.training import make_model, split_dataset
 
 SEED = 4

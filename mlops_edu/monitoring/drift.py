@@ -40,7 +40,6 @@ import pandas as pd
 from scipy import stats
 from scipy.spatial.distance import jensenshannon as _js_distance
 
-
 TESTS: dict[str, tuple[str, float]] = {
     "ks": ("p_value", 0.05), "chi2": ("p_value", 0.05), "z": ("p_value", 0.05),
     "wasserstein": ("distance", 0.1), "jensenshannon": ("distance", 0.1), "psi": ("distance", 0.1),

@@ -15,8 +15,9 @@ not. Drift tests answer "did the world change?", validation "is this batch possi
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -171,7 +172,7 @@ class Profile:
         return {"n_rows": self.n_rows, "columns": [asdict(c) for c in self.columns]}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Profile":
+    def from_dict(cls, data: dict[str, Any]) -> Profile:
         """The inverse of :meth:`to_dict`."""
         return cls(int(data["n_rows"]), tuple(ColumnProfile(**c) for c in data["columns"]))
 

@@ -16,7 +16,8 @@ And testing many columns at p 0.05 flags some of them by chance in most checks (
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd

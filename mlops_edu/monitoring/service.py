@@ -28,10 +28,11 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -50,7 +51,7 @@ def _frame_payload(batch: str, frame: pd.DataFrame) -> bytes:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
+    server: _Server
 
     def log_message(self, *args: Any) -> None:  # the service writes its own JSON log
         return
@@ -63,10 +64,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         self._reply(200, {"status": "ok"}) if self.path == "/health" else self._reply(404, {"error": "not found"})
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         start = time.perf_counter()
         batch, rows, status = None, 0, 500
         try:
@@ -96,7 +97,7 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.model, self.columns, self.outbox = model, columns, outbox
         self.crash_after, self.written, self.slow_ms = crash_after, 0, 0.0
-        self._log = open(log_path, "a", buffering=1)
+        self._log = open(log_path, "a", buffering=1)  # noqa: SIM115 - open for the life of the server
         self._lock = threading.Lock()
 
     def log(self, record: Mapping[str, Any]) -> None:
@@ -169,7 +170,7 @@ class ScoringService:
         """True while the child process runs."""
         return self.process is not None and self.process.is_alive()
 
-    def start(self, timeout: float = 10.0) -> "ScoringService":
+    def start(self, timeout: float = 10.0) -> ScoringService:
         """Fork the server and wait until ``/health`` answers."""
         Path(self.outbox).mkdir(parents=True, exist_ok=True)
         ctx = multiprocessing.get_context("fork")
@@ -210,10 +211,10 @@ class ScoringService:
             self.process.kill()
             self.process.join(5)
 
-    def __enter__(self) -> "ScoringService":
+    def __enter__(self) -> ScoringService:  # noqa: PYI034
         return self.start() if not self.alive() else self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     def post(self, path: str, payload: bytes, timeout: float = 30.0) -> tuple[int, dict[str, Any]]:

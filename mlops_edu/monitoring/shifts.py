@@ -20,8 +20,9 @@ to it can be credited or blamed fairly:
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -77,7 +78,7 @@ def label_shift(pool: pd.DataFrame, n: int, churn_rate: float, seed: int = 0) ->
         raise ValueError(f"churn_rate must be in [0, 1], got {churn_rate}")
     yes = np.flatnonzero(pool["Churn"].to_numpy(dtype=object) == "Yes")
     no = np.flatnonzero(pool["Churn"].to_numpy(dtype=object) != "Yes")
-    k = int(round(n * churn_rate))
+    k = round(n * churn_rate)
     if k > yes.size or n - k > no.size:
         raise ValueError(f"the pool has {yes.size} churners and {no.size} stayers; {k} and {n - k} needed")
     rng = _rng(seed, 2)
