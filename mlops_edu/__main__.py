@@ -17,6 +17,14 @@ Exit codes of ``lab``: 0 the job ran (promoted or not: see ``"promoted"`` and ``
 (a bad option, a CSV that does not fit the Telco schema, too few rows or churners to learn from), checked
 before anything is written; 1 a failure after the workspace was touched, whose traceback is in the
 workspace log named on stderr.
+
+``monitor`` compares a batch with the baseline (lecture 5.3) and prints the drift table, one row per column
+(``--json`` for one JSON object), so that a scheduler can run it as a job::
+
+    python -m mlops_edu monitor --reference training.csv --current 2024-07.csv
+
+Exit codes: 0 no dataset drift, 3 dataset drift, 2 bad input (a missing or unreadable file, columns or
+types that differ between the two files, a bad option).
 """
 
 from __future__ import annotations
@@ -57,7 +65,32 @@ def _parser() -> argparse.ArgumentParser:
     lab.add_argument("--rows", type=int, default=7043,
                      help="customers to generate when --data is not given (default 7043, the real file's size)")
     _add_serve_parser(commands)
+    _add_monitor(commands)
     return parser
+
+
+def _add_monitor(commands: argparse._SubParsersAction) -> None:
+    monitor = commands.add_parser(
+        "monitor", help="compare a batch with the baseline (lecture 5.3): drift table, exit 3 on dataset drift",
+        description="Per-column drift tests of CURRENT against REFERENCE (Evidently's default rule: p-value "
+                    "tests up to 1,000 reference rows, distances above; the dataset drifts when at least half "
+                    "the columns drift). Exit codes: 0 no dataset drift, 3 dataset drift, 2 bad input.")
+    monitor.add_argument("--reference", metavar="A.csv", required=True,
+                         help="the baseline, e.g. the training data (files with the Telco columns are read and "
+                              "validated as Telco data; any other CSV is read as it is)")
+    monitor.add_argument("--current", metavar="B.csv", required=True, help="the batch to check")
+    monitor.add_argument("--columns", metavar="COL,COL", default=None,
+                         help="comma-separated columns to compare (default: every column but customerID and Churn)")
+    monitor.add_argument("--drift-share", type=float, default=0.5, metavar="SHARE",
+                         help="dataset drift when at least this share of the columns drifts (default 0.5)")
+    monitor.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+
+
+def _monitor(args: argparse.Namespace) -> int:
+    from mlops_edu.monitoring.cli import run_monitor
+
+    return run_monitor(args.reference, args.current, columns=args.columns, drift_share=args.drift_share,
+                       as_json=args.json)
 
 
 def _lab(args: argparse.Namespace) -> int:
@@ -124,27 +157,10 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 2 bad input, 1 other failure)."""
+    """Run the command line; returns the exit code of the sub-command (each documents its own codes)."""
     args = _parser().parse_args(argv)
-    if args.command == "serve":
-        return _serve(args)
-    try:
-        if args.command == "lab":
-            return _lab(args)
-    except ValueError as error:  # SchemaError, LabError, InferenceError: bad input, named in the message
-        note = " (nothing was written or registered)" if _is_input_error(error) else ""
-        print(f"error: {error}{note}", file=sys.stderr)
-        return 2
-    except Exception as error:  # noqa: BLE001 - a job reports the failure and exits non-zero
-        print(f"error: the lab failed: {type(error).__name__}: {error}", file=sys.stderr)
-        return 1
-    return 1
-
-
-def _is_input_error(error: Exception) -> bool:
-    from mlops_edu.data.schema import SchemaError
-
-    return isinstance(error, SchemaError)
+    handlers = {"lab": _lab, "serve": _serve, "monitor": _monitor}
+    return handlers[args.command](args)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from mlops_edu import data as D
-from mlops_edu.data.calibration import _psi
+from mlops_edu.monitoring import psi
 from mlops_edu.data import (
     AS_OF,
     CANONICAL_DTYPES,
@@ -322,8 +322,8 @@ def test_baseline_scenario_reports_no_change(base):
 def test_data_drift_moves_age_not_the_label_model(base):
     drift = simulate(N_BIG, seed=0, young_share=0.3)
     assert drift.changes and drift.changes[0].startswith("data drift")
-    assert _psi(base.frame["age"], drift.frame["age"]) > 0.2
-    assert _psi(base.frame["SeniorCitizen"], drift.frame["SeniorCitizen"]) > 0.01
+    assert psi(base.frame["age"], drift.frame["age"]) > 0.2
+    assert psi(base.frame["SeniorCitizen"], drift.frame["SeniorCitizen"]) > 0.01
     # the label model is untouched: same function, and the observed labels follow it
     assert np.array_equal(drift.churn_proba, churn_probability(drift.frame))
     assert churn_rate(drift.frame) == pytest.approx(drift.churn_proba.mean(), abs=0.01)
@@ -340,7 +340,7 @@ def test_service_mix_knob(base):
     shares = sc.frame["InternetService"].value_counts(normalize=True)
     for k, v in mix.items():
         assert shares[k] == pytest.approx(v, abs=0.015)
-    assert _psi(base.frame["InternetService"], sc.frame["InternetService"]) > 0.05
+    assert psi(base.frame["InternetService"], sc.frame["InternetService"]) > 0.05
     assert np.array_equal(sc.churn_proba, churn_probability(sc.frame))
     for col in ("customerID", "gender", "age", "Contract", "tenure", "state"):
         assert sc.frame[col].equals(base.frame[col]), col
@@ -363,11 +363,11 @@ def test_concept_drift_keeps_inputs_changes_labels(base, concept):
     for col in INPUTS:
         assert sc.frame[col].equals(base.frame[col]), col
     for col in ("tenure", "MonthlyCharges", "TotalCharges", "age", "Contract", "PaymentMethod"):
-        assert _psi(base.frame[col], sc.frame[col]) < 0.05, col
+        assert psi(base.frame[col], sc.frame[col]) < 0.05, col
     # also against an independent sample of the baseline: input PSI stays small
     other = make_customers(N_BIG, seed=1)
     for col in ("tenure", "MonthlyCharges", "Contract", "InternetService", "age"):
-        assert _psi(other[col], sc.frame[col]) < 0.05, col
+        assert psi(other[col], sc.frame[col]) < 0.05, col
     changed = (sc.frame["Churn"] != base.frame["Churn"]).mean()
     assert changed > 0.03
     y_new = sc.frame["Churn"] == "Yes"
@@ -660,9 +660,9 @@ def test_optional_columns(small):
     validate_customers(obj)  # object columns holding strings are fine too
 
 
-def test_psi_helper():
+def test_psi_of_the_monitoring_module():
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=20000), rng.normal(size=20000)
-    assert _psi(a, b) < 0.01
-    assert _psi(a, b + 1.0) > 0.2
-    assert _psi(pd.Series(["x"] * 50 + ["y"] * 50), pd.Series(["x"] * 90 + ["y"] * 10)) > 0.2
+    assert psi(a, b) < 0.01
+    assert psi(a, b + 1.0) > 0.2
+    assert psi(pd.Series(["x"] * 50 + ["y"] * 50), pd.Series(["x"] * 90 + ["y"] * 10)) > 0.2

@@ -111,24 +111,6 @@ def calibration_table(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["fact", "unit", "published", "generated", "difference"])
 
 
-def _psi(expected: Any, actual: Any, bins: int = 10) -> float:
-    """Population stability index between two samples (numeric: quantile bins of ``expected``;
-    strings: categories). Used by the data tests; the monitoring module has the teaching version."""
-    e = pd.Series(expected)
-    a = pd.Series(actual)
-    if pd.api.types.is_numeric_dtype(e.dtype) and e.nunique() > bins:
-        edges = np.unique(np.quantile(e.to_numpy(dtype=float), np.linspace(0, 1, bins + 1)))
-        edges[0], edges[-1] = -np.inf, np.inf
-        pe = np.histogram(e, edges)[0] / len(e)
-        pa_ = np.histogram(a, edges)[0] / len(a)
-    else:
-        cats = sorted(set(e.astype(str)) | set(a.astype(str)))
-        pe = e.astype(str).value_counts(normalize=True).reindex(cats, fill_value=0).to_numpy()
-        pa_ = a.astype(str).value_counts(normalize=True).reindex(cats, fill_value=0).to_numpy()
-    pe = np.clip(pe, 1e-4, None)
-    pa_ = np.clip(pa_, 1e-4, None)
-    return float(np.sum((pa_ - pe) * np.log(pa_ / pe)))
-
 
 # ----------------------------------------------------------------------------------------------------
 # The calibration script
