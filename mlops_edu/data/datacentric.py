@@ -88,8 +88,10 @@ def out_of_sample_proba(frame: pd.DataFrame, label: str = TARGET, *, seed: int =
     X, y = split_xy(frame, target=label)
     kind, params = model
     estimator = make_model(kind, params, seed=seed, X=X)
+    # feature engineering learns nothing from data: apply it once, cross-validate the steps that learn
+    X = estimator[:1].fit_transform(X)
     folds = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
-    proba = cross_val_predict(estimator, X, y, cv=folds, method="predict_proba", n_jobs=1)
+    proba = cross_val_predict(estimator[1:], X, y, cv=folds, method="predict_proba", n_jobs=1)
     return y.to_numpy(), np.asarray(proba, dtype=float)
 
 

@@ -215,6 +215,10 @@ def curve_summary(curve: pd.DataFrame, metric: str = "f1") -> pd.DataFrame:
 # One baseline with the four defects, and the efforts that fix them
 # --------------------------------------------------------------------------------------------------
 
+EFFORT_KINDS: tuple[str, ...] = ("model-centric", "data-centric", "both")
+"""What an effort improves: the model, the data, or both at once."""
+
+
 @dataclass(frozen=True)
 class TeamData:
     """The team's defective training table, one alternative table per data-centric fix, and the test set.
@@ -317,7 +321,7 @@ def effort_table(base: Scored, efforts: Mapping[str, tuple[str, Scored, str]], *
     base : Scored
         The baseline model on the test set.
     efforts : mapping
-        ``{name: (kind, scored, cost)}`` with ``kind`` ``"model-centric"`` or ``"data-centric"``; every
+        ``{name: (kind, scored, cost)}`` with ``kind`` one of :data:`EFFORT_KINDS`; every
         ``scored`` must be on the same test customers as ``base``.
     n_boot, seed : int
         Bootstrap rounds and seed (the same resamples for every row).
@@ -329,6 +333,9 @@ def effort_table(base: Scored, efforts: Mapping[str, tuple[str, Scored, str]], *
     """
     from mlops_edu.training.metrics import classification_metrics
 
+    bad = sorted({kind for kind, _, _ in efforts.values()} - set(EFFORT_KINDS))
+    if bad:
+        raise ValueError(f"unknown effort kind(s) {bad}; use {list(EFFORT_KINDS)}")
     everyone = classification_metrics(base.y, np.ones(len(base.y)))
     rows = [{"effort": "no model: flag everyone", "kind": "trivial", "f1": round(everyone["f1"], 3),
              "roc_auc": 0.5, "gain": np.nan, "low": np.nan, "high": np.nan, "cost": "none"},

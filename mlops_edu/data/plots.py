@@ -13,7 +13,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-KIND_COLORS: dict[str, str] = {"model-centric": "#4C72B0", "data-centric": "#55A868", "trivial": "#999999"}
+from mlops_edu.data.efforts import EFFORT_KINDS
+
+KIND_COLORS: dict[str, str] = {"model-centric": "#4C72B0", "data-centric": "#55A868", "both": "#8172B3",
+                               "trivial": "#999999"}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -93,7 +96,7 @@ def plot_learning_curve(curve: pd.DataFrame, metric: str = "f1",
 def plot_effort_gains(table: pd.DataFrame, title: str = "F1 gain over the baseline, 95% interval") -> Figure:
     """Horizontal bars of each effort's F1 gain with its interval, coloured by kind (output of
     :func:`mlops_edu.data.effort_table`; the baseline and trivial rows are left out)."""
-    rows = table[table["kind"].isin(["model-centric", "data-centric"])].sort_values("gain")
+    rows = table[table["kind"].isin(EFFORT_KINDS)].sort_values("gain")
     fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(rows) + 1.4))
     y = np.arange(len(rows))
     err = np.vstack([rows["gain"] - rows["low"], rows["high"] - rows["gain"]])
@@ -101,8 +104,9 @@ def plot_effort_gains(table: pd.DataFrame, title: str = "F1 gain over the baseli
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(y, rows.index)
     ax.set_xlabel("F1 gain on next month's customers")
-    handles = [plt.Rectangle((0, 0), 1, 1, color=KIND_COLORS[k]) for k in ("model-centric", "data-centric")]
-    ax.legend(handles, ["model-centric", "data-centric"], loc="lower right", fontsize=8)
+    kinds = [k for k in EFFORT_KINDS if k in set(rows["kind"])]
+    handles = [plt.Rectangle((0, 0), 1, 1, color=KIND_COLORS[k]) for k in kinds]
+    ax.legend(handles, kinds, loc="lower right", fontsize=8)
     ax.set_title(title)
     fig.tight_layout()
     return fig
