@@ -13,3 +13,6 @@ from mlops_edu.data.schema import (TELCO_COLUMNS, TEACHING_COLUMNS, OPTIONAL_SER
 from mlops_edu.data.validation import (load_telco_csv, validate_customers)
 from mlops_edu.data.datacentric import (CONFIDENT_LEARNING_MODEL, out_of_sample_proba, find_label_issues, rank_label_suspects, detection_scores, relabel, label_rate_shift, detection_experiment, detection_summary)
 from mlops_edu.data.efforts import (EFFORT_KINDS, Scored, fit_and_score, paired_bootstrap_gain, region_of, scores_by_group, stack_months, learning_curve, curve_summary, TeamData, make_team_data, effort_table)
+from mlops_edu.data.governance import (pseudonymise_ids, reidentify, find_ids_in_frame, find_raw_ids)
+from mlops_edu.data.lineage import (code_version, train_from_table, run_lineage, prediction_change)
+from mlops_edu.data.quality import (RANGES, DirtyExtract, dirty_extract, quality_report, schema_problems)
