@@ -66,7 +66,7 @@ def train_offer_model(customers: pd.DataFrame, seed: int = 0) -> Any:
 # --------------------------------------------------------------------------------------------------
 
 def definition_table(events: pd.DataFrame, as_of: Any, days: Sequence[int] = (30, 60, 90), *, chosen: int = 90,
-                     cancel_within_days: int = 30) -> pd.DataFrame:
+                     cancel_within_days: int = 30, truth: pd.Series | None = None) -> pd.DataFrame:
     """Churners under "no purchase in N days, or cancelled within a month" for several N (lecture 4.1).
 
     Parameters
@@ -81,12 +81,16 @@ def definition_table(events: pd.DataFrame, as_of: Any, days: Sequence[int] = (30
         The stakeholder's N (the lecture: 90); the other definitions are compared with it.
     cancel_within_days : int
         The cancellation window (the lecture: one month).
+    truth : pandas.Series, optional
+        ``"Yes"``/``"No"`` per ``customerID`` (index): who really left. When given, every customer in it
+        is labelled (a customer without any event counts as "no purchase") and the table gains
+        ``stayers_counted`` and ``leavers_missed``: customers the definition gets wrong.
 
     Returns
     -------
     pandas.DataFrame
         Index ``days``; columns ``churners``, ``churn_rate``, ``labelled_differently`` (customers whose
-        label differs from the chosen definition), ``chosen``.
+        label differs from the chosen definition), ``chosen`` (and the two truth columns).
     """
     from mlops_edu.data.events import label_churn
 
@@ -94,11 +98,36 @@ def definition_table(events: pd.DataFrame, as_of: Any, days: Sequence[int] = (30
         raise ValueError(f"the chosen definition ({chosen} days) must be one of days={list(days)}")
     labels = {d: label_churn(events, as_of, no_purchase_days=d, cancel_within_days=cancel_within_days)
               .set_index("customerID")["Churn"].eq("Yes") for d in days}
+    left = None if truth is None else pd.Series(truth).astype(str).eq("Yes")
+    if left is not None:
+        labels = {d: lab.reindex(left.index, fill_value=True) for d, lab in labels.items()}
     reference = labels[chosen]
-    rows = [{"days": d, "churners": int(lab.sum()), "churn_rate": round(float(lab.mean()), 3),
-             "labelled_differently": int((lab != reference).sum()), "chosen": d == chosen}
-            for d, lab in labels.items()]
+    rows = []
+    for d, lab in labels.items():
+        row = {"days": d, "churners": int(lab.sum()), "churn_rate": round(float(lab.mean()), 3),
+               "labelled_differently": int((lab != reference).sum()), "chosen": d == chosen}
+        if left is not None:
+            row.update(stayers_counted=int((lab & ~left).sum()), leavers_missed=int((~lab & left).sum()))
+        rows.append(row)
     return pd.DataFrame(rows).set_index("days")
+
+
+def skip_purchases(events: pd.DataFrame, share: float, seed: int = 0) -> pd.DataFrame:
+    """A messier purchase log: each purchase is missing with probability ``share`` (a customer skips a month).
+
+    :func:`mlops_edu.data.make_events` writes a clean log where staying customers buy every month like
+    clockwork, so every definition between 30 and 90 days agrees on it; real logs have gaps (holidays, a
+    month paid in advance), and that is where the definition starts to matter. Cancellations are kept.
+
+    >>> ev = pd.DataFrame({"customerID": ["a"] * 4, "date": pd.to_datetime(["2024-01-01"] * 4),
+    ...                    "event": ["purchase"] * 3 + ["cancel"]})
+    >>> skip_purchases(ev, 1.0)["event"].tolist()
+    ['cancel']
+    """
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"share must lie in [0, 1], got {share}")
+    skipped = (events["event"] == "purchase").to_numpy() & (np.random.default_rng(seed).random(len(events)) < share)
+    return events[~skipped].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -166,25 +195,27 @@ def _per_customer_value(y: np.ndarray, offer: np.ndarray) -> np.ndarray:
 
 
 def policy_table(y: Sequence[int], policies: Mapping[str, Sequence[bool]], *, n_boot: int = 1000, seed: int = 0,
-                 level: float = 0.95) -> pd.DataFrame:
+                 level: float = 0.95, reference: str | None = None) -> pd.DataFrame:
     """KPIs of offer policies on the same customers, and each policy's gain over the best trivial policy.
 
     Columns: ``offers``, ``spent`` (offers x $500), ``kept_churners``, ``value`` (dollars relative to no
     offers), ``roi`` (value / spent), ``churn_rate_after`` (if every kept churner stays), and
-    ``vs_best_trivial``, ``low``, ``high``: the value minus that of the better of "no offers" and "offers for
-    everyone" on these customers, with its ``level`` paired bootstrap interval (the same resampled customers
-    for every policy). The two trivial policies are added as the first rows.
+    ``vs_reference``, ``low``, ``high``: the value minus that of the ``reference`` policy (default: the
+    better of "no offers" and "offers for everyone" on these customers), with its ``level`` paired bootstrap
+    interval (the same resampled customers for every policy). The two trivial policies are the first rows.
 
     Examples
     --------
     >>> t = policy_table([1, 0, 0, 1], {"model": [True, False, False, True]}, n_boot=200)
-    >>> float(t.loc["model", "value"]), float(t.loc["model", "vs_best_trivial"])
+    >>> float(t.loc["model", "value"]), float(t.loc["model", "vs_reference"])
     (3000.0, 1000.0)
     """
     y = np.asarray(y).astype(bool)
-    best_name, _ = best_trivial_policy(y)
+    best_name = best_trivial_policy(y)[0] if reference is None else reference
     all_policies = {"no offers": np.zeros(len(y), bool), "offers for everyone": np.ones(len(y), bool),
                     **{k: np.asarray(v, dtype=bool) for k, v in policies.items()}}
+    if best_name not in all_policies:
+        raise ValueError(f"reference {best_name!r} is not one of the policies {list(all_policies)}")
     values = {name: _per_customer_value(y, offer) for name, offer in all_policies.items()}
     rows = np.random.default_rng(seed).integers(0, len(y), size=(n_boot, len(y)))
     tail = (1.0 - level) / 2 * 100
@@ -196,6 +227,6 @@ def policy_table(y: Sequence[int], policies: Mapping[str, Sequence[bool]], *, n_
         out.append({"policy": name, "offers": int(offer.sum()), "spent": spent, "kept_churners": int((offer & y).sum()),
                     "value": value, "roi": round(value / spent, 3) if spent else np.nan,
                     "churn_rate_after": round(float((y & ~offer).mean()), 3),
-                    "vs_best_trivial": value - float(values[best_name].sum()),
+                    "vs_reference": value - float(values[best_name].sum()),
                     "low": float(np.percentile(diff, tail)), "high": float(np.percentile(diff, 100 - tail))})
     return pd.DataFrame(out).set_index("policy")
