@@ -40,7 +40,8 @@ CONFIDENT_LEARNING_MODEL: tuple[str, dict[str, Any]] = ("logreg", {"class_weight
 """The model whose out-of-sample probabilities confident learning reads: a logistic regression
 *without* class weights. Confident learning compares each row's probability of its given label with the
 class's average, so it needs calibrated probabilities; ``class_weight="balanced"`` (the training default)
-pushes every churn probability up and makes it flag about twice as many clean rows (chapter 06)."""
+pushes every churn probability up and makes it flag more clean rows (on 1,500 clean customers 18 %
+against 14 %; ``tests/test_datacentric.py``)."""
 
 
 # --------------------------------------------------------------------------------------------------

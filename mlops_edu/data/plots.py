@@ -44,7 +44,7 @@ def plot_detection(experiment: pd.DataFrame, title: str = "How good are confiden
         ax.set_xlabel(metric)
     axes[0].scatter(stats.loc[order, ("flip_rate", "mean")], y, marker="|", s=400, color="black", zorder=3,
                     label="flagging at random")
-    axes[0].legend(loc="lower right", fontsize=8)
+    axes[0].legend(loc="lower right", fontsize=8, markerscale=0.4)
     axes[0].set_yticks(y, order)
     axes[0].invert_yaxis()
     fig.suptitle(title)
@@ -65,7 +65,7 @@ def plot_group_scores(tables: Mapping[str, pd.DataFrame], metric: str = "f1",
         values = tables[name].set_index("group").reindex(groups)[metric]
         ax.bar(x + (i - (len(names) - 1) / 2) * width, values, width, label=name, color=f"C{i}")
     ax.set_xticks(x, groups)
-    ax.set_ylabel(metric)
+    ax.set_ylabel(metric.replace("f1", "F1"))
     ax.set_ylim(0, 1)
     ax.set_title(title)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
@@ -86,7 +86,7 @@ def plot_learning_curve(curve: pd.DataFrame, metric: str = "f1",
     ax.set_xticks(list(mean.index), [f"{s:,}" for s in mean.index])
     ax.minorticks_off()
     ax.set_xlabel("training customers")
-    ax.set_ylabel(f"test {metric}")
+    ax.set_ylabel(f"test {metric.replace('f1', 'F1').replace('roc_auc', 'ROC AUC')}")
     ax.set_title(title)
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
@@ -165,7 +165,8 @@ def plot_roles_matrix(matrix: pd.DataFrame, title: str = "Who does what in each 
     return fig
 
 
-def plot_definition_rates(table: pd.DataFrame, title: str = "The definition decides the churn rate") -> Figure:
+def plot_definition_rates(table: pd.DataFrame, title: str = "The definition decides the churn rate",
+                          xlabel: str = "no purchase for ... (or cancelled within a month)") -> Figure:
     """Churn rate per churn definition (bars), the stakeholder's definition highlighted.
 
     Parameters
@@ -178,7 +179,8 @@ def plot_definition_rates(table: pd.DataFrame, title: str = "The definition deci
     ax.bar(range(len(table)), table["churn_rate"], color=colors)
     for i, rate in enumerate(table["churn_rate"]):
         ax.text(i, rate + 0.01, f"{rate:.1%}", ha="center", fontsize=9)
-    ax.set_xticks(range(len(table)), [str(i) for i in table.index], fontsize=8)
+    ax.set_xticks(range(len(table)), [str(i) for i in table.index])
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("churn rate")
     ax.set_ylim(0, max(table["churn_rate"]) * 1.2)
     ax.set_title(title)
