@@ -30,7 +30,6 @@ types that differ between the two files, a bad option).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Sequence
