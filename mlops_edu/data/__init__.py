@@ -1,18 +1,70 @@
 """The churn data (lecture 3, 4, 5, 7, 8): the Telco schema, the generator and its knobs, validation, Delta tables.
 """
 
-from mlops_edu.data.calibration import (PUBLISHED_FACTS, calibration_table)
-from mlops_edu.data.events import (make_events, label_churn)
-from mlops_edu.data.generator import (simulate, make_customers)
-from mlops_edu.data.knobs import (Knobs, Scenario)
-from mlops_edu.data.label_model import (churn_logit, churn_probability)
-from mlops_edu.data.lake import (write_table, table_version, read_table, table_history, dataset_source, pseudonymise, TableRef, MedallionResult, medallion)
-from mlops_edu.data.months import (MonthBatch, make_months)
-from mlops_edu.data.noise import (flip_labels)
-from mlops_edu.data.schema import (TELCO_COLUMNS, TEACHING_COLUMNS, OPTIONAL_SERVICES, TARGET, ID_COLUMN, CATEGORIES, STRING_DTYPE, CANONICAL_DTYPES, MAX_TENURE, AS_OF, US_STATES, SchemaError)
-from mlops_edu.data.validation import (load_telco_csv, validate_customers)
-from mlops_edu.data.datacentric import (CONFIDENT_LEARNING_MODEL, out_of_sample_proba, find_label_issues, rank_label_suspects, detection_scores, relabel, label_rate_shift, detection_experiment, detection_summary)
-from mlops_edu.data.efforts import (EFFORT_KINDS, Scored, fit_and_score, paired_bootstrap_gain, region_of, scores_by_group, stack_months, learning_curve, curve_summary, TeamData, make_team_data, effort_table)
-from mlops_edu.data.governance import (pseudonymise_ids, reidentify, find_ids_in_frame, find_raw_ids)
-from mlops_edu.data.lineage import (code_version, train_from_table, run_lineage, prediction_change)
-from mlops_edu.data.quality import (RANGES, DirtyExtract, dirty_extract, quality_report, schema_problems)
+from mlops_edu.data.calibration import PUBLISHED_FACTS, calibration_table
+from mlops_edu.data.datacentric import (
+    CONFIDENT_LEARNING_MODEL,
+    detection_experiment,
+    detection_scores,
+    detection_summary,
+    find_label_issues,
+    label_rate_shift,
+    out_of_sample_proba,
+    rank_label_suspects,
+    relabel,
+)
+from mlops_edu.data.efforts import (
+    EFFORT_KINDS,
+    Scored,
+    TeamData,
+    curve_summary,
+    effort_table,
+    fit_and_score,
+    learning_curve,
+    make_team_data,
+    paired_bootstrap_gain,
+    region_of,
+    scores_by_group,
+    stack_months,
+)
+from mlops_edu.data.events import label_churn, make_events
+from mlops_edu.data.generator import make_customers, simulate
+from mlops_edu.data.governance import find_ids_in_frame, find_raw_ids, pseudonymise_ids, reidentify
+from mlops_edu.data.knobs import Knobs, Scenario
+from mlops_edu.data.label_model import churn_logit, churn_probability
+from mlops_edu.data.lake import (
+    MedallionResult,
+    TableRef,
+    dataset_source,
+    medallion,
+    pseudonymise,
+    read_table,
+    table_history,
+    table_version,
+    write_table,
+)
+from mlops_edu.data.lineage import code_version, prediction_change, run_lineage, train_from_table
+from mlops_edu.data.months import MonthBatch, make_months
+from mlops_edu.data.noise import flip_labels
+from mlops_edu.data.quality import RANGES, DirtyExtract, dirty_extract, quality_report, schema_problems
+from mlops_edu.data.schema import (
+    AS_OF,
+    CANONICAL_DTYPES,
+    CATEGORIES,
+    ID_COLUMN,
+    MAX_TENURE,
+    OPTIONAL_SERVICES,
+    STRING_DTYPE,
+    TARGET,
+    TEACHING_COLUMNS,
+    TELCO_COLUMNS,
+    US_STATES,
+    SchemaError,
+)
+from mlops_edu.data.validation import (
+    RULES,
+    Rule,
+    fill_unbilled_total_charges,
+    load_telco_csv,
+    validate_customers,
+)
