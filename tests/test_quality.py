@@ -7,7 +7,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from mlops_edu.data import SchemaError, dirty_extract, make_customers, quality_report, schema_problems, validate_customers
+from mlops_edu.data import (SchemaError, dirty_extract, make_customers, quality_report, schema_problems,
+                            validate_customers)
 
 
 @pytest.fixture(scope="module")
