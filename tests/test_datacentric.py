@@ -3,7 +3,6 @@ and cannot find, on seeded data."""
 
 from __future__ import annotations
 
-import doctest
 
 import numpy as np
 import pandas as pd
@@ -26,9 +25,6 @@ def runs(customers) -> pd.DataFrame:
     errors = {"clean": None, "uniform 10%": {"rate": 0.1}, "uniform 20%": {"rate": 0.2}, "systematic": SYSTEMATIC}
     return detection_experiment(customers, errors, seeds=[4, 5]).groupby("error").mean(numeric_only=True)
 
-
-def test_doctests():
-    assert doctest.testmod(datacentric).failed == 0
 
 
 def test_contract_index_labels_deterministic_and_any_index(customers):

@@ -3,13 +3,11 @@ coverage, timely feedback, size and tuning on seeded data."""
 
 from __future__ import annotations
 
-import doctest
 
 import numpy as np
 import pandas as pd
 import pytest
 
-import mlops_edu.data.efforts as efforts
 from mlops_edu.data import (curve_summary, effort_table, find_label_issues, fit_and_score, learning_curve,
                             make_customers, make_team_data, paired_bootstrap_gain, region_of, scores_by_group)
 
@@ -23,9 +21,6 @@ def data():
 def base(data):
     return fit_and_score(data.baseline, data.test, seed=4)
 
-
-def test_doctests():
-    assert doctest.testmod(efforts).failed == 0
 
 
 def test_paired_bootstrap():

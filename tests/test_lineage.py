@@ -3,13 +3,11 @@ the code version plus the recorded Delta version rebuilds the model exactly."""
 
 from __future__ import annotations
 
-import doctest
 import os
 
 import numpy as np
 import pytest
 
-import mlops_edu.data.lineage as lineage
 from mlops_edu.data import (code_version, make_months, prediction_change, run_lineage, stack_months,
                             train_from_table, write_table)
 from mlops_edu.retention import train_offer_model
@@ -24,9 +22,6 @@ def workspace(tmp_path, monkeypatch):
     yield setup_chapter("97", seed=0)
     assert os.environ[HOME_ENV] == str(tmp_path)
 
-
-def test_doctests():
-    assert doctest.testmod(lineage).failed == 0
 
 
 def test_code_version_is_a_fingerprint_of_the_source():

@@ -3,22 +3,18 @@ has none, and validation refuses the dirty extract naming each culprit column.""
 
 from __future__ import annotations
 
-import doctest
 
 import pandas as pd
 import pytest
 
-import mlops_edu.data.quality as quality
-from mlops_edu.data import SchemaError, dirty_extract, make_customers, quality_report, schema_problems, validate_customers
+from mlops_edu.data import (SchemaError, dirty_extract, make_customers, quality_report, schema_problems,
+                            validate_customers)
 
 
 @pytest.fixture(scope="module")
 def extract():
     return dirty_extract(make_customers(800, seed=2), seed=3)
 
-
-def test_doctests():
-    assert doctest.testmod(quality).failed == 0
 
 
 def test_report_finds_every_injected_problem(extract):

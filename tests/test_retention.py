@@ -3,13 +3,11 @@ the one accounting of business.py, the expected-value rule, and the BI vs ML com
 
 from __future__ import annotations
 
-import doctest
 
 import numpy as np
 import pandas as pd
 import pytest
 
-import mlops_edu.retention as retention
 from mlops_edu.business import business_value, break_even_precision
 from mlops_edu.data import AS_OF, label_churn, make_customers, make_events, make_months, stack_months
 from mlops_edu.retention import (bi_report, definition_table, expected_value_offers, policy_table, profit_curve,
@@ -21,9 +19,6 @@ def world():
     customers = make_customers(3000, seed=4)
     return customers, make_events(customers, seed=4)
 
-
-def test_doctests():
-    assert doctest.testmod(retention).failed == 0
 
 
 def test_ninety_day_definition_reproduces_churn(world):

@@ -15,8 +15,10 @@ Example
 -------
 >>> raw = pd.DataFrame({"customerID": ["7590-VHVEG", "5575-GNVDE"], "tenure": [1, 34]})
 >>> safe = pseudonymise_ids(raw, key="course-secret")
->>> find_ids_in_frame(safe, raw["customerID"]), reidentify(safe["customerID"], raw["customerID"], "course-secret").tolist()
-([], ['7590-VHVEG', '5575-GNVDE'])
+>>> find_ids_in_frame(safe, raw["customerID"])
+[]
+>>> reidentify(safe["customerID"], raw["customerID"], "course-secret").tolist()
+['7590-VHVEG', '5575-GNVDE']
 """
 
 from __future__ import annotations
@@ -84,7 +86,8 @@ def _run_texts(client: Any, run: Any) -> list[tuple[str, str, bytes]]:
     texts += [("metric", k, k.encode()) for k in data.metrics]
     for item in run.inputs.dataset_inputs if run.inputs else []:
         d = item.dataset
-        texts.append(("dataset", d.name, " ".join(map(str, (d.name, d.digest, d.source, d.schema, d.profile))).encode()))
+        described = " ".join(map(str, (d.name, d.digest, d.source, d.schema, d.profile)))
+        texts.append(("dataset", d.name, described.encode()))
     for model in client.search_logged_models(experiment_ids=[info.experiment_id],
                                              filter_string=f"source_run_id = '{info.run_id}'"):
         texts += [("model param", f"{model.name}/{k}", f"{k}={v}".encode()) for k, v in (model.params or {}).items()]

@@ -44,7 +44,8 @@ def _q2_checker(churn_rate_sales: Any, events: pd.DataFrame, AS_OF: Any) -> str:
     value = float(churn_rate_sales)
 
     def rate(days: int, cancel: int) -> float:
-        return float(label_churn(events, AS_OF, no_purchase_days=days, cancel_within_days=cancel)["Churn"].eq("Yes").mean())
+        labels = label_churn(events, AS_OF, no_purchase_days=days, cancel_within_days=cancel)
+        return float(labels["Churn"].eq("Yes").mean())
 
     expected = rate(45, 14)
     assert 0.0 <= value <= 1.0, f"give the share of customers (between 0 and 1), got {value}"
@@ -62,7 +63,8 @@ q2 = Exercise(
     "q2", variables=("churn_rate_sales", "events", "AS_OF"), checker=_q2_checker,
     hint="label_churn(events, AS_OF, no_purchase_days=..., cancel_within_days=...) gives one row per customer "
          "with Churn 'Yes'/'No'; the rate is the mean of Churn == 'Yes'.",
-    solution='churn_rate_sales = label_churn(events, AS_OF, no_purchase_days=45, cancel_within_days=14)["Churn"].eq("Yes").mean()')
+    solution='churn_rate_sales = label_churn(events, AS_OF, no_purchase_days=45, cancel_within_days=14)'
+             '["Churn"].eq("Yes").mean()')
 
 
 def _q3_checker(training_ids: Any, raw: pd.DataFrame, SECRET_KEY: Any) -> str:
@@ -75,7 +77,8 @@ def _q3_checker(training_ids: Any, raw: pd.DataFrame, SECRET_KEY: Any) -> str:
         "a plain hash of a guessable id can be recomputed by anyone: use the keyed hash (pseudonymise with the key)"
     expected = pseudonymise(raw["customerID"], SECRET_KEY)
     assert ids.reset_index(drop=True).astype(str).equals(expected.reset_index(drop=True).astype(str)), \
-        "expected pseudonymise(raw['customerID'], SECRET_KEY): the same key gives the same pseudonym, so joins still work"
+        "expected pseudonymise(raw['customerID'], SECRET_KEY): the same key gives the same pseudonym, " \
+        "so joins still work"
     return "no raw id reaches training, and only the key holder can link a pseudonym back to a person"
 
 
