@@ -85,7 +85,8 @@ def load_telco_csv(path: str | Path) -> pd.DataFrame:
 
     Parameters
     ----------
-    path: the CSV file.
+    path : str | Path
+        the CSV file.
 
     Returns
     -------
@@ -116,6 +117,22 @@ def load_telco_csv(path: str | Path) -> pd.DataFrame:
         raise SchemaError(f"{path}: {exc}") from None
     order = [c for c in TELCO_COLUMNS + TEACHING_COLUMNS if c in df.columns]
     return df[order].reset_index(drop=True)
+
+
+def fill_unbilled_total_charges(df: pd.DataFrame) -> pd.DataFrame:
+    """The one rule for a blank ``TotalCharges``: a customer with tenure 0 has not been billed yet, so the
+    total is 0 (not the median of everybody else). Returns a copy; other blanks are left for validation
+    to name.
+
+    >>> import pandas as pd
+    >>> fill_unbilled_total_charges(pd.DataFrame({"tenure": [0, 5], "TotalCharges": [None, 99.5]}))["TotalCharges"].tolist()
+    [0.0, 99.5]
+    """
+    out = df.copy()
+    total = pd.to_numeric(out["TotalCharges"], errors="coerce")
+    unbilled = total.isna() & (pd.to_numeric(out["tenure"], errors="coerce") == 0)
+    out["TotalCharges"] = total.mask(unbilled, 0.0).astype(float)
+    return out
 
 
 def _is_str_col(s: pd.Series) -> bool:
