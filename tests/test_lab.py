@@ -242,7 +242,7 @@ def _run_solution(exercise, namespace):
     return namespace
 
 
-@pytest.mark.parametrize("name", ["q1", "q4"])
+@pytest.mark.parametrize("name", ["q2", "q4"])
 def test_ch09_value_exercises(name, capsys):
     from mlops_edu.workbook.exercises import NOT_ATTEMPTED, ____, ch09
 
@@ -257,16 +257,16 @@ def test_ch09_registry_exercises_are_checked_by_their_effect(sandbox_store, caps
 
     ns = sandbox_store
     client, name = ns["client"], ch09.SANDBOX
-    assert ch09.q2.status({"sandbox": ____}) == NOT_ATTEMPTED
+    assert ch09.q1.status({"sandbox": ____}) == NOT_ATTEMPTED
     # registering without the tag and the alias is not enough: the checker reads the registry
     bare = ns["mlflow"].register_model(lab.logged_model_uri(ns["best"]["run_id"]), name)
     with pytest.raises(AssertionError, match="no tag 'F1score'"):
-        ch09.q2.check({"sandbox": bare})
+        ch09.q1.check({"sandbox": bare})
     client.set_model_version_tag(name, bare.version, "F1score", "0.6")
     with pytest.raises(AssertionError, match="0.612"):
-        ch09.q2.check({"sandbox": bare})
-    _run_solution(ch09.q2, ns)
-    assert ch09.q2.status(ns) == "correct" and int(ns["sandbox"].version) == 2
+        ch09.q1.check({"sandbox": bare})
+    _run_solution(ch09.q1, ns)
+    assert ch09.q1.status(ns) == "correct" and int(ns["sandbox"].version) == 2
     # q3: not yet promoted, then half-promoted, then the reference solution
     assert ch09.q3.status({"promoted_version": ____}) == NOT_ATTEMPTED
     with pytest.raises(AssertionError, match="@Champion should point at version 2"):
@@ -281,10 +281,10 @@ def test_ch09_registry_exercises_are_checked_by_their_effect(sandbox_store, caps
 
 
 @pytest.mark.parametrize("name, wrong, message", [
-    ("q1", {"value": 120 * 1500 - 80 * 500 - 60 * 2000}, "double-counts"),
-    ("q1", {"value": 120 * 1500 - 80 * 500 + 60 * 2000}, "sign error"),
-    ("q1", {"value": 120 * 2000 - 80 * 500}, r"\$2000 - \$500"),
-    ("q2", {"sandbox": "models:/workbook.sandbox.my_churn/1"}, "ModelVersion"),
+    ("q2", {"value": 120 * 1500 - 80 * 500 - 60 * 2000}, "double-counts"),
+    ("q2", {"value": 120 * 1500 - 80 * 500 + 60 * 2000}, "sign error"),
+    ("q2", {"value": 120 * 2000 - 80 * 500}, r"\$2000 - \$500"),
+    ("q1", {"sandbox": "models:/workbook.sandbox.my_churn/1"}, "ModelVersion"),
     ("q3", {"promoted_version": "the new one"}, "version number"),
     ("q4", {"champion_uri": "models:/workbook.mlops.mlops_churn/2"}, "alias"),
     ("q4", {"champion_uri": "models:/workbook.mlops.mlops_churn@Challenger"}, "validation"),

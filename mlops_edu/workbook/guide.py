@@ -54,29 +54,31 @@ class Term:
 
 
 GLOSSARY: tuple[Term, ...] = (
-    Term("MLOps", "엠엘옵스 (MLOps)", "DevOps for machine learning: code and data, built, deployed and monitored together", "1"),
-    Term("churn", "고객 이탈", "a customer leaving; the lecture's business case is predicting it before it happens", "3"),
-    Term("model drift", "모델 드리프트", "a deployed model's quality decaying over time as the world changes", "5.3"),
+    Term("MLOps", "엠엘옵스 (MLOps)", "DevOps for machine learning: code and data, built, deployed and monitored together", "3.1"),
+    Term("churn", "고객 이탈", "a customer leaving; the lecture's business case is predicting it before it happens", "3.2"),
+    Term("model drift", "모델 드리프트", "a deployed model's quality decaying over time as the world changes", "2, 5.3"),
     Term("data drift", "데이터 드리프트", "the distribution of the inputs changes (e.g. a campaign brings younger customers)", "5.3"),
-    Term("concept drift", "콘셉트 드리프트 (개념 드리프트)", "the relationship between inputs and label changes (why customers leave)", "5.3"),
-    Term("MLflow Tracking", "MLflow 트래킹 (실험 추적)", "records runs: parameters, metrics, artifacts and dataset lineage", "5.1, 10"),
-    Term("MLflow Model Registry", "MLflow 모델 레지스트리", "versioned models with descriptions, tags and aliases (Champion, Challenger)", "6, 10"),
-    Term("feature engineering", "피처 엔지니어링 (특성 공학)", "turning raw columns into model inputs, e.g. num_optional_services", "5.1"),
-    Term("feature store", "피처 스토어", "a shared, versioned place for features used in training and serving", "5.1"),
-    Term("serving types", "서빙 유형 (배치, 실시간, 스트리밍)", "batch, real-time (REST) and streaming inference", "5.2"),
-    Term("overfitting", "과적합", "fitting the training data so closely that validation performance drops", "5.1"),
-    Term("AutoML", "자동화 머신러닝 (AutoML)", "automatic search over models and hyperparameters", "9"),
-    Term("CI/CD", "지속적 통합 / 지속적 배포 (CI/CD)", "automatically test, build and deploy every change", "6"),
-    Term("model artifact", "모델 아티팩트", "the stored, loadable model with its signature and requirements", "5.1"),
-    Term("lineage", "리니지 (계보)", "which data version and which code produced which model and which predictions", "10"),
+    Term("concept drift", "개념 드리프트 (컨셉 드리프트)", "the relationship between inputs and label changes (why customers leave)", "5.3"),
+    Term("MLflow Tracking", "MLflow 트래킹 (실험 추적)", "records runs: parameters, metrics, artifacts and dataset lineage", "2, 10.3"),
+    Term("MLflow Model Registry", "MLflow 모델 레지스트리", "versioned models with descriptions, tags and aliases (Champion, Challenger)", "2, 10.4"),
+    Term("feature engineering", "피처 엔지니어링 (특성 공학)", "turning raw columns into model inputs, e.g. num_optional_services", "2, 5.1, 10.2"),
+    Term("feature store", "피처 스토어", "a shared, versioned place for features used in training and serving", "2, 5.1"),
+    Term("serving types", "서빙 유형 (배치, 실시간, 스트리밍)", "batch, real-time (REST) and streaming inference", "2, 5.2"),
+    Term("overfitting", "과적합", "fitting the training data so closely that validation performance drops", "2, 5.1"),
+    Term("AutoML", "자동화 머신러닝 (AutoML)", "automatic search over models and hyperparameters", "2"),
+    Term("CI/CD", "지속적 통합 / 지속적 배포 (CI/CD)", "automatically test, build and deploy every change", "4.4, 6.3"),
+    Term("model artifact", "모델 아티팩트", "the stored, loadable model with its signature and requirements", "5.1, 11"),
+    Term("lineage", "리니지 (계보)", "which data version and which code produced which model and which predictions", "10.3, 10.4"),
     Term("hyperparameter", "하이퍼파라미터", "a setting chosen before training (tree depth, number of trees)", "9.1"),
     Term("grid search", "그리드 서치", "try every combination of listed hyperparameter values", "9.1"),
-    Term("k-fold cross-validation", "K-폴드 교차 검증", "train K times, each time validating on a different fold", "9.2"),
-    Term("champion / challenger", "챔피언 / 챌린저", "the model in production vs the candidate that must beat it", "6, 10"),
+    Term("k-fold cross-validation", "K-겹 교차 검증", "train K times, each time validating on a different fold", "9.2"),
+    Term("champion / challenger", "챔피언 / 챌린저", "the model in production vs the candidate that must beat it", "10.5"),
     Term("data-centric AI", "데이터 중심 AI", "improve the data (labels, coverage, feedback, size) rather than the model", "7"),
     Term("inference", "추론", "using a trained model to score new customers", "5.2"),
-    Term("retraining", "재학습", "training again on fresh data when monitoring raises an alert", "5.3, 8"),
+    Term("retraining", "재학습", "training again on fresh data when monitoring raises an alert", "5.3, 6.2"),
 )
+"""The lecture's terms; ``lecture`` names the sections of the lecture notes where each appears (section 2 is
+the review of the previous lecture, 11 the lecture's own glossary)."""
 
 
 def chapter_map(workbook: Path | None = None) -> pd.DataFrame:
@@ -168,3 +170,36 @@ def check_environment(constraints: Path | None = None,
     ).set_index("package")
     table["ok"] = table["pinned"] == table["installed"]
     return EnvironmentReport(table, tuple(problems))
+
+
+CHAPTER_REFERENCE = re.compile(r"\b[Cc]hapters?\s+((?:\d{2}(?:\s*(?:,|and|or|to|-|–)\s*)?)+)")
+"""``chapter 02``, ``chapters 07 and 08``, ``chapters 01, 02, 03 and 09``: a reference to notebooks by number."""
+
+
+def chapter_references(text: str) -> set[str]:
+    """The chapter numbers a text refers to.
+
+    >>> sorted(chapter_references("Next: chapter 03. Chapters 07 and 08 return; see chapters 01, 02 and 09."))
+    ['01', '02', '03', '07', '08', '09']
+    """
+    return {number for match in CHAPTER_REFERENCE.finditer(text) for number in re.findall(r"\d{2}", match.group(1))}
+
+
+def broken_chapter_links(workbook: Path | None = None) -> list[str]:
+    """Every reference, in a chapter's markdown or printed output, to a chapter whose notebook does not exist.
+
+    Returns lines ``"<notebook>: chapter NN"`` (empty when every reference resolves).
+    """
+    import nbformat
+
+    root = repo_root()
+    workbook = workbook or (root / "workbook" if root else Path("workbook"))
+    existing = {p.name[:2] for p in workbook.glob("[0-9][0-9]_*.ipynb")}
+    problems = []
+    for path in sorted(workbook.glob("[0-9][0-9]_*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        texts = [c.source for c in nb.cells if c.cell_type == "markdown"]
+        texts += ["".join(o.get("text", "")) for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+        for number in sorted(set().union(*(chapter_references(t) for t in texts)) - existing):
+            problems.append(f"{path.name}: chapter {number}")
+    return problems

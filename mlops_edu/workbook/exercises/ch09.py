@@ -1,9 +1,9 @@
 """Exercises of chapter 09 (the end-to-end lab, lecture section 10).
 
-q1 the dollar value with the one accounting (relative to doing nothing), q2 step 3 by hand on a sandbox
-model (``mlflow.register_model``, a version tag, the ``Challenger`` alias), q3 the promotion by hand
+q1 step 3 by hand on a sandbox model (``mlflow.register_model``, a version tag, the ``Challenger`` alias),
+q2 the dollar value with the one accounting (relative to doing nothing), q3 the promotion by hand
 (``set_registered_model_alias`` / ``delete_registered_model_alias``), q4 the model URI batch inference loads.
-q2 and q3 are checked by their effect on the registry, not by the text of the answer.
+q1 and q3 are checked by their effect on the registry, not by the text of the answer.
 """
 
 from __future__ import annotations
@@ -91,19 +91,19 @@ def _check_uri(champion_uri: str) -> str:
 
 
 q1 = Exercise(
-    "q1", variables=("value",), checker=_check_value,
-    hint="Relative to doing nothing: a kept churner +$1500, a wasted discount -$500, a missed churner $0.",
-    solution="value = 120 * 1500 - 80 * 500",
-)
-
-q2 = Exercise(
-    "q2", variables=("sandbox",), checker=_check_registered,
+    "q1", variables=("sandbox",), checker=_check_registered,
     hint=("mlflow.register_model(model_uri, name) returns the new version; then "
           "client.set_model_version_tag(name, version, key, value) and "
           "client.set_registered_model_alias(name, alias, version)."),
     solution=('sandbox = mlflow.register_model(lab.logged_model_uri(best["run_id"]), SANDBOX)\n'
               'client.set_model_version_tag(SANDBOX, sandbox.version, "F1score", f"{best[\'metrics.val_f1\']:.3f}")\n'
               'client.set_registered_model_alias(SANDBOX, "Challenger", sandbox.version)'),
+)
+
+q2 = Exercise(
+    "q2", variables=("value",), checker=_check_value,
+    hint="Relative to doing nothing: a kept churner +$1500, a wasted discount -$500, a missed churner $0.",
+    solution="value = 120 * 1500 - 80 * 500",
 )
 
 q3 = Exercise(
