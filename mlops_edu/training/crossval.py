@@ -104,7 +104,7 @@ def split_vs_kfold(X: pd.DataFrame, y: pd.Series, kind: str = "lightgbm",
         if X_fresh is not None and y_fresh is not None:
             train_idx, _ = _split_indices(y_arr, val_size, seed)
             model = make_model(kind, params, seed=0, X=X).fit(X.iloc[train_idx], y_arr[train_idx])
-            row["true_f1"] = round(classification_metrics(np.asarray(y_fresh), model.predict_proba(X_fresh), 0.5)["f1"], 4)
+            row["true_f1"] = round(_fresh_f1(model, X_fresh, y_fresh), 4)
         rows.append(row)
     if not rows:
         raise TrainingError("split_vs_kfold: seeds is empty")
