@@ -336,7 +336,27 @@ def nested_cv(X: pd.DataFrame, y: pd.Series, configs: Sequence[Mapping[str, Any]
     report when they tune and evaluate on the same folds. The same as scikit-learn's
     ``cross_validate(GridSearchCV(model, configs, cv=inner folds), X, y, cv=outer folds)`` (stratified,
     shuffled folds seeded with ``seed``; ties go to the first configuration).
-    With fresh customers from the same generator, each tuned model's true F1 is measured too.
+
+    Parameters
+    ----------
+    X, y : pd.DataFrame, pd.Series
+        the data to cross-validate (never the test set).
+    configs : Sequence[Mapping[str, Any]]
+        the configurations tuning chooses from.
+    kind : str
+        the model kind of :func:`make_model`.
+    outer_k, inner_k : int
+        outer folds (scoring) and inner folds (choosing).
+    seed : int
+        seeds the folds and the models.
+    base_params : Mapping[str, Any] | None
+        fixed hyperparameters under each configuration.
+    X_fresh, y_fresh : pd.DataFrame, pd.Series
+        fresh customers from the same generator: each tuned model's true F1 is measured on them.
+
+    Returns
+    -------
+    NestedCVResult
     """
     if not configs:
         raise TrainingError("nested_cv: configs is empty")
