@@ -217,8 +217,25 @@ def objective_key(objective: Any, extra: str = "") -> str:
 
 def build_benchmark(objective: Any, space: Sequence[Axis] = BENCHMARK_SPACE, *,
                     cache: Path | str | None = None, key: str | None = None) -> TabularBenchmark:
-    """The tabular benchmark of ``objective`` over ``space``, read from ``cache`` when that file was made
-    by the same objective and space (see :func:`objective_key`), else computed and written there."""
+    """The tabular benchmark of ``objective`` over ``space`` (lecture 9.1), computed in this process.
+
+    Parameters
+    ----------
+    objective : KFoldObjective or callable
+        the shared objective (``objective.scores(params)`` gives each configuration's folds).
+    space : Sequence[Axis]
+        the finite space; every configuration is scored once.
+    cache : Path | str | None
+        a JSON file: read when it was made by the same objective and space (see :func:`objective_key`),
+        else written after scoring.
+    key : str | None
+        what the cache must match (default: :func:`objective_key` of ``objective`` and ``space``).
+
+    Returns
+    -------
+    TabularBenchmark
+        one row per configuration, in nested-loop order.
+    """
     space = _check(space)
     if key is None:
         key = objective_key(objective, repr(space)) if hasattr(objective, "folds") else repr(space)
@@ -256,8 +273,32 @@ class _Memo:
 
 def replay(bench: TabularBenchmark, method: str, *, budget: int | None = None, seed: int = 0,
            n_startup: int = 5, population: int = 4, max_proposals: int = 40) -> SearchResult:
-    """Run one search ``method`` of :data:`METHODS` on the table (lookups instead of fits).
+    """Run one search ``method`` of :data:`METHODS` on the table (lookups instead of fits; lecture 9.1).
 
+    Parameters
+    ----------
+    bench : TabularBenchmark
+        the table.
+    method : str
+        ``"grid"``, ``"random"``, ``"tpe"`` (hyperopt), ``"optuna"`` or ``"genetic"``.
+    budget : int | None
+        distinct configurations to evaluate (default and, for the grid, only allowed value: the grid's size).
+    seed : int
+        the method's seed (the grid: the order of the values in its loops).
+    n_startup : int
+        random trials before TPE takes over (both libraries).
+    population : int
+        the genetic search's population.
+    max_proposals : int
+        give up after ``max_proposals x budget`` proposals.
+
+    Returns
+    -------
+    SearchResult
+        one trial per distinct configuration, in order; ``proposals`` counts repeats too.
+
+    Notes
+    -----
     Every method searches over level *indices* (ordinal: neighbouring levels are neighbours), with the
     functions of :mod:`mlops_edu.training.tune`. The budget counts *configurations evaluated* (model fits
     / k): a configuration proposed again is answered from memory for free, as the shared objective does,
@@ -354,6 +395,26 @@ class Replays:
                 level: float = 0.95) -> dict[str, Any]:
         """The verdict on "``method`` needs fewer evaluations to reach ``target`` than ``baseline``".
 
+        Parameters
+        ----------
+        target : float
+            the score that counts as reached (e.g. :meth:`TabularBenchmark.target`).
+        method, baseline : str
+            two methods of the replays.
+        n_boot : int
+            bootstrap resamples.
+        seed : int
+            seeds the bootstrap.
+        level : float
+            coverage of the interval.
+
+        Returns
+        -------
+        dict
+            medians, their difference, the interval (``low``, ``high``) and ``verdict``.
+
+        Notes
+        -----
         Statistic: median evaluations-to-target of ``method`` minus that of ``baseline`` (misses count
         as budget + 1), with a percentile bootstrap interval (runs resampled within each method,
         ``n_boot`` times). Rule: "fewer" when the whole interval lies below 0, "more" when above 0,
@@ -377,7 +438,24 @@ class Replays:
 
 def replay_methods(bench: TabularBenchmark, methods: Iterable[str] = METHODS, *, seeds: Iterable[int] = range(20),
                    budget: int | None = None, n_startup: int = 5, population: int = 4) -> Replays:
-    """Replay every method once per seed, all at the same ``budget`` (default: the grid's size)."""
+    """Replay every method once per seed, all at the same ``budget`` (default: the grid's size).
+
+    Parameters
+    ----------
+    bench : TabularBenchmark
+        the table.
+    methods : Iterable[str]
+        methods of :data:`METHODS`.
+    seeds : Iterable[int]
+        one replay per seed and method.
+    budget, n_startup, population : int
+        as in :func:`replay`.
+
+    Returns
+    -------
+    Replays
+        raises ``TuningError`` if any replay did not use exactly ``budget`` configurations.
+    """
     budget = grid_size(bench.space) if budget is None else int(budget)
     seeds = list(seeds)
     if not seeds:

@@ -104,7 +104,7 @@ def split_vs_kfold(X: pd.DataFrame, y: pd.Series, kind: str = "lightgbm",
         if X_fresh is not None and y_fresh is not None:
             train_idx, _ = _split_indices(y_arr, val_size, seed)
             model = make_model(kind, params, seed=0, X=X).fit(X.iloc[train_idx], y_arr[train_idx])
-            row["true_f1"] = round(classification_metrics(np.asarray(y_fresh), model.predict_proba(X_fresh), 0.5)["f1"], 4)
+            row["true_f1"] = round(_fresh_f1(model, X_fresh, y_fresh), 4)
         rows.append(row)
     if not rows:
         raise TrainingError("split_vs_kfold: seeds is empty")
@@ -336,7 +336,27 @@ def nested_cv(X: pd.DataFrame, y: pd.Series, configs: Sequence[Mapping[str, Any]
     report when they tune and evaluate on the same folds. The same as scikit-learn's
     ``cross_validate(GridSearchCV(model, configs, cv=inner folds), X, y, cv=outer folds)`` (stratified,
     shuffled folds seeded with ``seed``; ties go to the first configuration).
-    With fresh customers from the same generator, each tuned model's true F1 is measured too.
+
+    Parameters
+    ----------
+    X, y : pd.DataFrame, pd.Series
+        the data to cross-validate (never the test set).
+    configs : Sequence[Mapping[str, Any]]
+        the configurations tuning chooses from.
+    kind : str
+        the model kind of :func:`make_model`.
+    outer_k, inner_k : int
+        outer folds (scoring) and inner folds (choosing).
+    seed : int
+        seeds the folds and the models.
+    base_params : Mapping[str, Any] | None
+        fixed hyperparameters under each configuration.
+    X_fresh, y_fresh : pd.DataFrame, pd.Series
+        fresh customers from the same generator: each tuned model's true F1 is measured on them.
+
+    Returns
+    -------
+    NestedCVResult
     """
     if not configs:
         raise TrainingError("nested_cv: configs is empty")

@@ -6,10 +6,10 @@ The same hyperparameter search (lecture 9.1) spread over workers by an existing 
   a journal file, :class:`optuna.storages.JournalStorage`) and asks it for its next trial; the storage
   hands out trial numbers and collects results. :func:`run_optuna_workers` starts ``n_workers`` real
   processes (:func:`worker_main`), each running ``study.optimize``; on a cluster the same code runs on
-  several machines sharing a database. With ``sampler="grid"`` (Optuna's ``GridSampler``) trial number
-  *i* is grid point *i*, so the workers split an exhaustive grid between them without overlap:
-  :func:`build_benchmark_distributed` computes the tabular benchmark that way. With ``sampler="tpe"``
-  each worker's TPE learns from every worker's results.
+  several machines sharing a database. With ``sampler="grid"`` every configuration of the space is put
+  in the study's queue (``study.enqueue_trial``) and each worker takes the next waiting one, so the
+  workers split an exhaustive grid between them: :func:`build_benchmark_distributed` computes the tabular
+  benchmark that way. With ``sampler="tpe"`` each worker's TPE learns from every worker's results.
 * **hyperopt's SparkTrials**: ``fmin`` sends each trial to Spark as a task and runs ``parallelism`` of
   them at once (:func:`spark_trials_search`; optional: needs the ``spark`` extra and Java 17).
 
@@ -45,6 +45,7 @@ from mlops_edu.training.tune import SearchResult, Trial
 
 STUDY = "chapter-07"
 SAMPLERS = ("grid", "tpe")
+"""``grid``: every configuration, queued in the study; ``tpe``: a Bayesian search shared by the workers."""
 _WORKER = "import sys; from mlops_edu.training.distributed import worker_main; sys.exit(worker_main())"
 
 
@@ -99,12 +100,40 @@ def run_optuna_workers(X: pd.DataFrame, y: Sequence[int] | pd.Series, workdir: P
                        study: str = STUDY, timeout: float = 600.0) -> DistributedRun:
     """Run one Optuna study with ``n_workers`` processes sharing a journal-file storage in ``workdir``.
 
+    Parameters
+    ----------
+    X, y : pd.DataFrame, Sequence[int]
+        the training data (written once to ``workdir``).
+    workdir : Path | str
+        holds the data file and the study's journal (e.g. in the chapter workspace).
+    n_workers : int
+        worker processes started.
+    sampler : str
+        ``"grid"`` (every configuration, queued) or ``"tpe"`` (a shared Bayesian search).
+    trials_per_worker : int
+        trials each worker runs with ``sampler="tpe"``.
+    space : Sequence[Axis]
+        the finite space the trials draw from.
+    k, seed, base_params :
+        the objective's folds, seed and fixed hyperparameters (as :class:`KFoldObjective`).
+    n_startup : int
+        random trials before TPE takes over.
+    study : str
+        prefix of the study's name.
+    timeout : float
+        seconds a worker may run.
+
+    Returns
+    -------
+    DistributedRun
+        every trial with its worker, configuration and score; wall and start-up times.
+
     The training data are written once to ``workdir`` (as a shared data store would hold them); each
     worker rebuilds the chapter's objective (LightGBM, ``k`` folds, ``seed``, ``base_params``) from them.
     ``sampler="tpe"``: each worker runs ``trials_per_worker`` trials with ``TPESampler(seed=seed + worker)``.
-    ``sampler="grid"``: the workers share ``GridSampler(seed=seed)`` over every configuration of ``space``
-    and stop when the grid is done (``trials_per_worker`` is ignored). Which worker gets which trial
-    depends on timing; the scores of the configurations do not.
+    ``sampler="grid"``: every configuration of ``space`` is queued in the study (``enqueue_trial``) and the
+    workers take waiting trials until none is left (``trials_per_worker`` is ignored). Which worker gets
+    which trial depends on timing; the scores of the configurations do not.
     """
     import optuna
 
@@ -120,7 +149,10 @@ def run_optuna_workers(X: pd.DataFrame, y: Sequence[int] | pd.Series, workdir: P
     for stale in (journal, journal.with_name(journal.name + ".lock")):
         stale.unlink(missing_ok=True)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    optuna.create_study(study_name=name, storage=_storage(journal), direction="maximize")
+    created = optuna.create_study(study_name=name, storage=_storage(journal), direction="maximize")
+    if sampler == "grid":
+        for config in configurations(space):
+            created.enqueue_trial({a.name: a.levels.index(config[a.name]) for a in space})
     launched = time.time()
     args = ["--data", str(data), "--journal", str(journal), "--study", name, "--trials", str(trials_per_worker),
             "--seed", str(seed), "--k", str(k), "--base-params", json.dumps(dict(base_params or {})),
@@ -151,9 +183,9 @@ def run_optuna_workers(X: pd.DataFrame, y: Sequence[int] | pd.Series, workdir: P
 def _trials_frame(study: Any, space: Sequence[Axis]) -> pd.DataFrame:
     rows = []
     for t in study.trials:
-        config = t.user_attrs.get("config", {})
-        rows.append({"number": t.number + 1, "worker": t.user_attrs.get("worker"), **config, "value": t.value,
-                     "fold_std": t.user_attrs.get("fold_std"), "seconds": t.user_attrs.get("seconds"),
+        result = t.user_attrs.get("result", {})
+        rows.append({"number": t.number + 1, "worker": result.get("worker"), **result.get("config", {}),
+                     "value": t.value, "fold_std": result.get("fold_std"), "seconds": result.get("seconds"),
                      "state": t.state.name})
     return pd.DataFrame(rows, columns=["number", "worker", *(a.name for a in space), "value", "fold_std", "seconds",
                                        "state"])
@@ -177,8 +209,8 @@ def worker_main(argv: Sequence[str] | None = None) -> int:
     X, y = pd.read_pickle(ns.data)
     objective = KFoldObjective(X, y, "lightgbm", k=ns.k, seed=ns.seed, base_params=json.loads(ns.base_params))
     space = _space_from_json(ns.space)
-    if ns.sampler == "grid":  # the same seed in every worker: grid point i is trial i, whoever runs it
-        sampler = optuna.samplers.GridSampler({a.name: list(range(len(a.levels))) for a in space}, seed=ns.seed)
+    if ns.sampler == "grid":  # the trials are queued with their parameters: the sampler is never asked
+        sampler = optuna.samplers.RandomSampler(seed=ns.seed + ns.worker)
     else:
         sampler = optuna.samplers.TPESampler(seed=ns.seed + ns.worker, n_startup_trials=ns.n_startup)
     study = optuna.load_study(study_name=ns.study, storage=_storage(Path(ns.journal)), sampler=sampler)
@@ -188,13 +220,18 @@ def worker_main(argv: Sequence[str] | None = None) -> int:
         config = _suggest(trial, space)
         started = time.perf_counter()
         folds = objective.scores(config)
-        trial.set_user_attr("seconds", time.perf_counter() - started)
-        trial.set_user_attr("worker", ns.worker)
-        trial.set_user_attr("config", config)
-        trial.set_user_attr("fold_std", folds.std)
+        trial.set_user_attr("result", {"worker": ns.worker, "config": config, "fold_std": folds.std,
+                                       "seconds": time.perf_counter() - started})  # one write to the storage
         return folds.mean
 
-    study.optimize(run_trial, n_trials=None if ns.sampler == "grid" else ns.trials)
+    def stop_when_queue_is_empty(study: Any, _trial: Any) -> None:
+        if not study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.WAITING,)):
+            study.stop()
+
+    if ns.sampler == "grid":
+        study.optimize(run_trial, n_trials=None, callbacks=[stop_when_queue_is_empty])
+    else:
+        study.optimize(run_trial, n_trials=ns.trials)
     return 0
 
 
@@ -202,11 +239,12 @@ def build_benchmark_distributed(X: pd.DataFrame, y: Sequence[int] | pd.Series, w
                                 space: Sequence[Axis] = BENCHMARK_SPACE, n_workers: int = 2, k: int = 3,
                                 seed: int = 0, base_params: Mapping[str, Any] | None = None,
                                 cache: Path | str | None = None) -> tuple[TabularBenchmark, DistributedRun | None]:
-    """The tabular benchmark computed by ``n_workers`` processes sharing one Optuna study (``GridSampler``).
+    """The tabular benchmark computed by ``n_workers`` processes sharing one Optuna study (every configuration
+    queued in the study, each worker taking the next waiting one).
 
     Equal to ``build_benchmark(KFoldObjective(X, y, "lightgbm", k=k, seed=seed, base_params=base_params),
     space)``: each configuration's score does not depend on the process that computed it. A configuration
-    evaluated twice (two workers racing for the last grid point) is kept once. With ``cache``, a table
+    evaluated twice (a worker that found the queue empty a moment too late) is kept once. With ``cache``, a table
     saved there from the same data, settings and space is read instead (the run is then None).
     """
     space = tuple(space)
@@ -252,6 +290,26 @@ def _data_key(X: pd.DataFrame, y: Sequence[int] | pd.Series, space: Sequence[Axi
 def spark_trials_search(objective: Any, space: Sequence[Axis] = BENCHMARK_SPACE, *, budget: int = 8,
                         parallelism: int = 2, seed: int = 0, n_startup: int = 5, spark: Any = None) -> SearchResult:
     """hyperopt's TPE with ``SparkTrials``: each trial is a Spark task, ``parallelism`` run at once.
+
+    Parameters
+    ----------
+    objective : KFoldObjective or callable
+        scores a configuration (shipped to Spark's Python workers).
+    space : Sequence[Axis]
+        the finite space (searched over level indices, as in the replays).
+    budget : int
+        trials.
+    parallelism : int
+        trials running at once.
+    seed, n_startup : int
+        hyperopt's ``rstate`` seed and its random start-up trials.
+    spark : SparkSession | None
+        a session to use; None starts (and stops) a local one.
+
+    Returns
+    -------
+    SearchResult
+        the completed trials (``seconds``: wall time of the whole search).
 
     ``objective`` (e.g. the chapter's :class:`KFoldObjective`) is shipped to Spark's Python workers;
     ``spark`` is a session from :func:`mlops_edu.deployment.inference.spark_session` (a local one with
