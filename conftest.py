@@ -25,3 +25,14 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     for home in _created:
         shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _doctest_names(doctest_namespace):
+    """Names the package's docstring examples use without importing them (run by --doctest-modules)."""
+    import numpy as np
+    import pandas as pd
+
+    from mlops_edu.data import make_customers
+
+    doctest_namespace.update(np=np, pd=pd, make_customers=make_customers)

@@ -29,9 +29,27 @@ def df() -> pd.DataFrame:
     return customers(600, seed=1)
 
 
-def test_optional_services_are_the_six_addons():
-    assert OPTIONAL_SERVICES == ("OnlineSecurity", "OnlineBackup", "DeviceProtection", "TechSupport",
-                                 "StreamingTV", "StreamingMovies")
+def test_optional_services_are_the_columns_that_need_internet():
+    """num_optional_services counts exactly the columns whose published values include "No internet service"."""
+    from mlops_edu.data import CATEGORIES
+
+    needs_internet = tuple(c for c, values in CATEGORIES.items() if "No internet service" in values)
+    assert OPTIONAL_SERVICES == needs_internet and len(needs_internet) == 6
+
+
+def test_an_unbilled_customer_has_total_charges_zero_everywhere():
+    """One rule for a blank TotalCharges (tenure 0: not billed yet -> 0), in features and in the fitted pipeline."""
+    from mlops_edu.training import make_model
+
+    frame = handmade_customers(60, seed=2)
+    frame.loc[[0, 1], ["tenure", "TotalCharges"]] = [0, np.nan]
+    out = add_features(frame)
+    assert out.loc[[0, 1], "TotalCharges"].tolist() == [0.0, 0.0]
+    assert out["TotalCharges"].notna().all()
+    X, y = split_xy(frame)
+    pipe = make_model("logreg", seed=0).fit(X, y)
+    filled = X.assign(TotalCharges=X["TotalCharges"].fillna(0.0))
+    np.testing.assert_allclose(pipe.predict_proba(X), pipe.predict_proba(filled))
 
 
 def test_num_optional_services_counts_yes(df):

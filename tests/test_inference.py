@@ -39,6 +39,19 @@ def test_score_pandas_keeps_inputs_and_adds_predictions(champion):
     assert inference.input_columns(uri) == FEATURES
 
 
+def test_one_pass_scoring_equals_the_pyfuncs_predict(champion):
+    """score_pandas runs the pipeline once; its 0/1 predictions are exactly the pyfunc's predict."""
+    import mlflow.pyfunc
+
+    uri, frame, _ = champion
+    model = mlflow.pyfunc.load_model(uri)
+    scored = inference.score_pandas(model, frame)
+    X = frame[inference.input_columns(model)]
+    np.testing.assert_array_equal(scored["predictions"].to_numpy(), np.asarray(model.predict(X)).astype("int64"))
+    np.testing.assert_allclose(scored["churn_probability"].to_numpy(),
+                               model.get_raw_model().predict_proba(X)[:, 1])
+
+
 def test_score_pandas_errors_name_the_problem(champion):
     uri, X, _ = champion
     with pytest.raises(inference.InferenceError, match=r"\['plan'\]"):

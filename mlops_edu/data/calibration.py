@@ -1,8 +1,21 @@
-"""The published marginals of the real Telco file and the report that compares a frame with them.
+"""The published marginals of the real Telco file, the report that compares a frame with them, and the
+script that re-fits the generator to them: ``python -m mlops_edu.data.calibration [--write]``.
+
+Lecture 4 (is the data what we think it is?) and the workbook's promise that the generated customers
+are as hard as the real ones. The targets are data (:data:`PUBLISHED_FACTS`: rates, shares, means of the
+public IBM file, 7,043 rows). The script draws 50,000 customers with common random numbers, and adjusts
+the *fitted* parameters of the ``# <calibrated>`` block of :mod:`mlops_edu.data.parameters`
+(:data:`FITTED`: intercepts, shares, the price list, the churn coefficients of step 5, and the tenure
+slope of engagement) by damped Gauss-Newton on the standardised gaps, with a ridge that keeps every step
+small. The other constants of the block are design choices (effect sizes typical of logistic regressions
+on the real file) and are documented in :mod:`mlops_edu.data.parameters`; the script does not move them.
+With ``--write`` it rewrites the block; ``tests/test_data.py`` checks the committed block against the
+targets.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -69,6 +82,7 @@ def _facts() -> list[tuple[str, float, str, Callable[[pd.DataFrame], float]]]:
     f.append(("charges >90 churn", 32.8, "%", lambda d: _rate(d, mc(d) > 90)))
     f.append(("Electronic check: Month-to-month share", 78.0, "%",
               lambda d: _share(d.loc[d["PaymentMethod"] == "Electronic check", "Contract"] == "Month-to-month")))
+    f.append(("TotalCharges mean", 2283.3, "$", lambda d: float(d["TotalCharges"].mean())))
     f.append(("MonthlyCharges min", 18.25, "$", lambda d: float(d["MonthlyCharges"].min())))
     f.append(("MonthlyCharges max", 118.75, "$", lambda d: float(d["MonthlyCharges"].max())))
     return f
@@ -114,3 +128,162 @@ def _psi(expected: Any, actual: Any, bins: int = 10) -> float:
     pe = np.clip(pe, 1e-4, None)
     pa_ = np.clip(pa_, 1e-4, None)
     return float(np.sum((pa_ - pe) * np.log(pa_ / pe)))
+
+
+# ----------------------------------------------------------------------------------------------------
+# The calibration script
+# ----------------------------------------------------------------------------------------------------
+_UNIT_SCALE = {"%": 1.0, "months": 1.0, "$": 1.0}
+_FACT_SCALE = {"TotalCharges mean": 1e9, "MonthlyCharges min": 1e9, "MonthlyCharges max": 1e9}
+"""How many units of a fact count as one unit of gap (min and max are clipped by design, not fitted).
+
+``TotalCharges mean`` is a target the generator does NOT meet (about 2,100 against 2,283, -8 %) and the
+fit ignores it on purpose: the gap is structural, not a matter of intercepts. Generated ``tenure`` and
+``MonthlyCharges`` are uncorrelated (0.02) where the real file has 0.25 (long-standing customers hold more
+services), and the only way the intercepts can raise the mean is to inflate tenure (median 32 against
+29), which trades one honest gap for a hidden one. ``tests/test_data.py`` marks it as a known gap
+(strict xfail) so that a generator that closes it fails the test until the mark is removed."""
+
+FITTED: tuple[tuple[str, str | None], ...] = (
+    ("_SENIOR_SHARE", None), ("_P_PHONE", None), ("_P_PARTNER", "a"), ("_P_DEPENDENTS", "a"),
+    ("_P_CONTRACT", "a1"), ("_P_CONTRACT", "a2"), ("_P_TENURE", "m2m_scale"), ("_P_TENURE", "one_a"),
+    ("_P_TENURE", "two_a"), ("_P_INTERNET", "fib"), ("_P_INTERNET", "no"), ("_P_PAYMENT", "ec"),
+    ("_P_PAYMENT", "bt"), ("_P_PAYMENT", "cc"), ("_P_PAPERLESS", "a"),
+    ("_P_ADDON", "OnlineSecurity"), ("_P_ADDON", "TechSupport"), ("_P_ADDON", "StreamingTV"),
+    ("_PRICE", "phone"), ("_PRICE", "dsl"), ("_PRICE", "fiber"),
+    *(("_CHURN", k) for k in ("b0", "one", "two", "t1", "t4", "mc", "bt", "cc", "fiber", "no", "os", "ts",
+                              "senior", "partner", "dep", "paperless")),
+)
+"""The parameters the script fits: (name in :mod:`~mlops_edu.data.parameters`, key or None for a scalar;
+for ``_P_ADDON`` the key is the add-on and the intercept is fitted)."""
+
+
+_PRIOR_SCALE: dict[tuple[str, str | None], float] = {}
+"""How far a parameter may move from its prior before the ridge bites (default: its own size, >= 0.1)."""
+
+
+def _get(name: str, key: str | None) -> float:
+    from mlops_edu.data import parameters
+
+    value = getattr(parameters, name)
+    if key is None:
+        return float(value)
+    return float(value[key][0]) if name == "_P_ADDON" else float(value[key])
+
+
+def _set(name: str, key: str | None, value: float) -> None:
+    """Set a fitted parameter everywhere the generator reads it (dicts are shared; scalars are copied)."""
+    from mlops_edu.data import inputs, parameters
+
+    if key is None:
+        setattr(parameters, name, value)
+        setattr(inputs, name, value)
+    elif name == "_P_ADDON":
+        row = getattr(parameters, name)[key]
+        getattr(parameters, name)[key] = (value, *row[1:])
+    else:
+        getattr(parameters, name)[key] = value
+
+
+def _gaps(n: int, seed: int) -> np.ndarray:
+    from mlops_edu.data.generator import make_customers
+
+    d = make_customers(n, seed=seed)
+    return np.array([(fn(d) - pub) / (_FACT_SCALE.get(name) or _UNIT_SCALE[unit]) for name, pub, unit, fn in _facts()])
+
+
+def fit(n: int = 50_000, seed: int = 0, iterations: int = 4, ridge: float = 4.0, step: float = 0.02) -> pd.DataFrame:
+    """Re-fit :data:`FITTED` to :data:`PUBLISHED_FACTS` in place; returns the parameters before and after.
+
+    Gauss-Newton on the standardised gaps with a ridge toward the starting values (relative to their size),
+    so that effect sizes stay plausible and a fitted block is a fixed point. Common random numbers (one
+    ``seed``) make the gaps smooth enough for finite differences of size ``step`` (relative, at least 0.02).
+    """
+    before = {p: _get(*p) for p in FITTED}
+    x0 = np.array(list(before.values()))
+    for _ in range(iterations):
+        r = _gaps(n, seed)
+        x = np.array([_get(*p) for p in FITTED])
+        h = np.maximum(np.abs(x) * step, 0.02)
+        jac = np.empty((len(r), len(FITTED)))
+        for j, p in enumerate(FITTED):
+            _set(*p, x[j] + h[j])
+            jac[:, j] = (_gaps(n, seed) - r) / h[j]
+            _set(*p, x[j])
+        penalty = ridge * np.diag(1.0 / np.array([_PRIOR_SCALE.get(p, max(abs(v), 0.1)) for p, v in zip(FITTED, x0)]) ** 2)
+        delta = -np.linalg.solve(jac.T @ jac + penalty, jac.T @ r + penalty @ (x - x0))
+        for j, p in enumerate(FITTED):
+            _set(*p, float(x[j] + delta[j]))
+        if float(np.abs(r).max()) < 0.5:
+            break
+    return pd.DataFrame([(f"{a}.{b}" if b else a, before[(a, b)], _get(a, b)) for a, b in FITTED],
+                        columns=["parameter", "before", "after"])
+
+
+def _block_text() -> str:
+    """The ``# <calibrated>`` block of parameters.py from the current values (4 decimals)."""
+    from mlops_edu.data import parameters
+
+    names = ("_SENIOR_SHARE", "_P_PARTNER", "_P_DEPENDENTS", "_P_COMMIT", "_COMMIT_MEAN", "_P_CONTRACT", "_P_TENURE",
+             "_P_PHONE", "_P_INTERNET", "_P_PAYMENT", "_P_ML", "_P_ADDON", "_ENGAGEMENT", "_PRICE", "_P_PAPERLESS",
+             "_GENDER_MALE", "_CHURN")
+    lines = ["# <calibrated> (rewritten by `python -m mlops_edu.data.calibration --write`; see FITTED there)"]
+    for name in names:
+        value = getattr(parameters, name)
+        if name == "_COMMIT_MEAN":
+            lines.append(f"_COMMIT_MEAN, _COMMIT_SD = {parameters._COMMIT_MEAN!r}, {parameters._COMMIT_SD!r}")
+        elif name == "_P_ADDON":
+            lines.append("_P_ADDON = {  # intercept, tenure_z, fiber, age_z")
+            lines += [f"    {k!r}: {tuple(round(float(x), 4) for x in v)!r}," for k, v in value.items()]
+            lines.append("}")
+        elif isinstance(value, dict):
+            items = [f"{k}={round(float(v), 4)!r}" for k, v in value.items()]
+            text, indent = f"{name} = dict(", " " * (len(name) + 8)
+            row = text
+            for i, item in enumerate(items):
+                piece = item + (", " if i < len(items) - 1 else ")")
+                if len(row) + len(piece) > 118:
+                    lines.append(row.rstrip())
+                    row = indent
+                row += piece
+            lines.append(row)
+        else:
+            lines.append(f"{name} = {round(float(value), 4)!r}")
+    lines.append("# </calibrated>")
+    return "\n".join(lines)
+
+
+def write_block(path: Path | None = None) -> Path:
+    """Replace the ``# <calibrated>`` block of parameters.py with the current values."""
+    from mlops_edu.data import parameters
+
+    path = Path(path or parameters.__file__)
+    text = path.read_text(encoding="utf-8")
+    start = text.index("\n# <calibrated>") + 1          # the block's own line, not the docstring's mention
+    end = text.index("\n# </calibrated>") + len("\n# </calibrated>")
+    path.write_text(text[:start] + _block_text() + text[end:], encoding="utf-8")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m mlops_edu.data.calibration [--write] [--rows N]``: fit and report (and rewrite the block)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m mlops_edu.data.calibration", description=main.__doc__)
+    parser.add_argument("--write", action="store_true", help="rewrite the # <calibrated> block of parameters.py")
+    parser.add_argument("--rows", type=int, default=50_000, help="customers drawn per evaluation (default 50,000)")
+    args = parser.parse_args(argv)
+    changes = fit(n=args.rows)
+    from mlops_edu.data.generator import make_customers
+
+    table = calibration_table(make_customers(args.rows, seed=0))
+    with pd.option_context("display.max_rows", 200, "display.width", 160):
+        print(changes.round(4).to_string(index=False))
+        print(table.to_string(index=False))
+    if args.write:
+        print(f"rewrote the calibrated block of {write_block()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -28,12 +28,17 @@ def make_events(customers: pd.DataFrame, seed: int = 0, as_of: Any = None, histo
 
     Parameters
     ----------
-    customers: frame with ``customerID``, ``Churn``, ``tenure``, ``MonthlyCharges`` (``signup_date``
+    customers : pd.DataFrame
+        frame with ``customerID``, ``Churn``, ``tenure``, ``MonthlyCharges`` (``signup_date``
         used when present).
-    seed: non-negative integer.
-    as_of: the labelling date (default: :data:`AS_OF`).
-    history_days: how far back the event log goes.
-    no_purchase_days, cancel_within_days: the definition the events are built to satisfy.
+    seed : int
+        non-negative integer.
+    as_of : Any
+        the labelling date (default: :data:`AS_OF`).
+    history_days : int
+        how far back the event log goes.
+    no_purchase_days, cancel_within_days : int
+        the definition the events are built to satisfy.
 
     Returns
     -------
@@ -110,9 +115,12 @@ def label_churn(events: pd.DataFrame, as_of: Any, no_purchase_days: int = 90,
 
     Parameters
     ----------
-    events: ``customerID``, ``date``, ``event`` ("purchase" | "cancel") columns.
-    as_of: the labelling date.
-    no_purchase_days, cancel_within_days: the two thresholds of the definition (positive integers).
+    events : pd.DataFrame
+        ``customerID``, ``date``, ``event`` ("purchase" | "cancel") columns.
+    as_of : Any
+        the labelling date.
+    no_purchase_days, cancel_within_days : int
+        the two thresholds of the definition (positive integers).
 
     Returns
     -------

@@ -130,9 +130,12 @@ def simulate(n: int = 7043, seed: int = 0, **knobs: Any) -> Scenario:
 
     Parameters
     ----------
-    n: number of customers (>= 1).
-    seed: non-negative integer; same seed and knobs -> identical bytes.
-    **knobs: see :class:`Knobs` (e.g. ``young_share=0.4``, ``concept="service_quality"``,
+    n : int
+        number of customers (>= 1).
+    seed : int
+        non-negative integer; same seed and knobs -> identical bytes.
+    **knobs : dict
+        see :class:`Knobs` (e.g. ``young_share=0.4``, ``concept="service_quality"``,
         ``label_noise=0.1``, ``states=("MA",)``).
 
     Returns
@@ -187,9 +190,12 @@ def make_customers(n: int = 7043, seed: int = 0, **knobs: Any) -> pd.DataFrame:
 
     Parameters
     ----------
-    n: number of customers; the default is the size of the real file.
-    seed: non-negative integer; same seed and knobs -> identical bytes, another seed -> other data.
-    **knobs: teaching knobs (drift, concept, label noise, coverage...), see :class:`Knobs` and the
+    n : int
+        number of customers; the default is the size of the real file.
+    seed : int
+        non-negative integer; same seed and knobs -> identical bytes, another seed -> other data.
+    **knobs : dict
+        teaching knobs (drift, concept, label noise, coverage...), see :class:`Knobs` and the
         module docstring. Use :func:`simulate` to also get what the knobs changed.
 
     Returns

@@ -200,7 +200,7 @@ def _generate_inputs(n: int, st: dict[str, np.random.Generator], k: Knobs) -> di
     n_stream = addons["StreamingTV"].astype(np.int64) + addons["StreamingMovies"]
     price = (p["phone"] * phone + p["ml"] * ml + p["dsl"] * (internet == 0) + p["fiber"] * fiber
              + p["addon"] * n_prot + p["stream"] * n_stream + p["noise"] * g[3])
-    price = np.clip(price, 18.25, 118.75)
+    price = np.clip(price, 18.25, 118.75)  # the real file's published minimum and maximum MonthlyCharges
     if k.price_change:
         price = price * (1.0 + k.price_change)
     monthly = np.round(price * 20.0) / 20.0  # 5-cent steps like the real file

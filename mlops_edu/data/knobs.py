@@ -22,20 +22,32 @@ class Knobs:
 
     Attributes
     ----------
-    young_share: data drift (5.3): share of customers replaced by campaign sign-ups aged 18-29.
-    service_mix: data drift: target shares of ``InternetService`` values, e.g. ``{"Fiber optic": 0.6}``
+    young_share : float
+        data drift (5.3): share of customers replaced by campaign sign-ups aged 18-29.
+    service_mix : Mapping[str, float] | None
+        data drift: target shares of ``InternetService`` values, e.g. ``{"Fiber optic": 0.6}``
         (values not named keep their relative weight).
-    price_change: data drift: relative change of every monthly charge (0.1 = +10 %).
-    concept: concept drift (5.3): ``"baseline"`` (price-driven), ``"service_quality"`` or ``"pandemic"``.
-    concept_strength: 0..1, blend between the baseline and ``concept`` (gradual drift).
-    label_noise: label noise (7): share of labels in scope that are flipped (exactly, after rounding).
-    noise_segment: ``{column: value or values}``: only rows matching every entry are in scope.
-    noise_mode: ``"uniform"`` (any row in scope) or ``"ambiguous"`` (rows with churn probability near 0.5
+    price_change : float
+        data drift: relative change of every monthly charge (0.1 = +10 %).
+    concept : str
+        concept drift (5.3): ``"baseline"`` (price-driven), ``"service_quality"`` or ``"pandemic"``.
+    concept_strength : float
+        0..1, blend between the baseline and ``concept`` (gradual drift).
+    label_noise : float
+        label noise (7): share of labels in scope that are flipped (exactly, after rounding).
+    noise_segment : Mapping[str, Any] | None
+        ``{column: value or values}``: only rows matching every entry are in scope.
+    noise_mode : str
+        ``"uniform"`` (any row in scope) or ``"ambiguous"`` (rows with churn probability near 0.5
         are more likely to be flipped).
-    states: coverage (7): draw customers from these state codes only (``None`` = all states).
-    blank_total_charges: reproduce the real file's quirk (tenure 0, blank ``TotalCharges``).
-    teaching_columns: add ``state``, ``age``, ``signup_date``.
-    as_of: reference date of ``signup_date``.
+    states : tuple[str, ...] | None
+        coverage (7): draw customers from these state codes only (``None`` = all states).
+    blank_total_charges : bool
+        reproduce the real file's quirk (tenure 0, blank ``TotalCharges``).
+    teaching_columns : bool
+        add ``state``, ``age``, ``signup_date``.
+    as_of : pd.Timestamp
+        reference date of ``signup_date``.
     """
 
     young_share: float = 0.0
@@ -93,11 +105,16 @@ class Scenario:
 
     Attributes
     ----------
-    frame: the customers (canonical frame).
-    knobs: the :class:`Knobs` used.
-    changes: one human-readable sentence per active knob (empty for the baseline).
-    flipped: row positions (0-based, ``frame.iloc``) whose ``Churn`` was flipped by label noise.
-    churn_proba: the true P(churn) of each row under the scenario's label model (before label noise).
+    frame : pd.DataFrame
+        the customers (canonical frame).
+    knobs : Knobs
+        the :class:`Knobs` used.
+    changes : tuple[str, ...]
+        one human-readable sentence per active knob (empty for the baseline).
+    flipped : np.ndarray
+        row positions (0-based, ``frame.iloc``) whose ``Churn`` was flipped by label noise.
+    churn_proba : np.ndarray | None
+        the true P(churn) of each row under the scenario's label model (before label noise).
     """
 
     frame: pd.DataFrame

@@ -104,10 +104,13 @@ def churn_logit(df: pd.DataFrame, concept: str = "baseline", strength: float = 1
 
     Parameters
     ----------
-    df: a canonical customer frame (the 21 Telco columns; ``state`` used when present, otherwise the
+    df : pd.DataFrame
+        a canonical customer frame (the 21 Telco columns; ``state`` used when present, otherwise the
         all-states average behaviour).
-    concept: ``"baseline"``, ``"service_quality"`` or ``"pandemic"`` (see :class:`Knobs`).
-    strength: blend 0..1 between the baseline and ``concept``.
+    concept : str
+        ``"baseline"``, ``"service_quality"`` or ``"pandemic"`` (see :class:`Knobs`).
+    strength : float
+        blend 0..1 between the baseline and ``concept``.
 
     Returns
     -------

@@ -24,12 +24,18 @@ class MonthBatch:
 
     Attributes
     ----------
-    month: 0-based month index.
-    period: ``"YYYY-MM"``.
-    frame: the month's customers with their (eventually known) ``Churn``.
-    knobs: the knobs in force that month.
-    changes: what the knobs changed relative to the baseline.
-    label_delay: months until the labels are known.
+    month : int
+        0-based month index.
+    period : str
+        ``"YYYY-MM"``.
+    frame : pd.DataFrame
+        the month's customers with their (eventually known) ``Churn``.
+    knobs : Knobs
+        the knobs in force that month.
+    changes : tuple[str, ...]
+        what the knobs changed relative to the baseline.
+    label_delay : int
+        months until the labels are known.
     """
 
     month: int
@@ -62,16 +68,23 @@ def make_months(n_months: int = 12, per_month: int = 1000, seed: int = 0, start:
 
     Parameters
     ----------
-    n_months: number of months.
-    per_month: customers per month.
-    seed: non-negative integer (each month draws from its own stream derived from it).
-    start: first month, ``"YYYY-MM"``; ``signup_date`` is counted back from each month's last day.
-    schedule: ``{month_index: {knob: value}}``: from that month on these knobs apply (later entries
+    n_months : int
+        number of months.
+    per_month : int
+        customers per month.
+    seed : int
+        non-negative integer (each month draws from its own stream derived from it).
+    start : str
+        first month, ``"YYYY-MM"``; ``signup_date`` is counted back from each month's last day.
+    schedule : Mapping[int, Mapping[str, Any]] | None
+        ``{month_index: {knob: value}}``: from that month on these knobs apply (later entries
         update earlier ones), e.g. ``{6: {"young_share": 0.5}, 9: {"concept": "pandemic"}}``.
         Gradual drift: one entry per month, e.g. ``{m: {"concept": "service_quality",
         "concept_strength": m / 11} for m in range(12)}``.
-    label_delay: months until the true labels arrive (``MonthBatch.labels_available``).
-    **knobs: knobs in force in every month (before the schedule).
+    label_delay : int
+        months until the true labels arrive (``MonthBatch.labels_available``).
+    **knobs : dict
+        knobs in force in every month (before the schedule).
 
     Returns
     -------

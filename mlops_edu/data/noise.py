@@ -34,14 +34,20 @@ def flip_labels(df: pd.DataFrame, rate: float, seed: int = 0, segment: Mapping[s
 
     Parameters
     ----------
-    df: canonical customer frame with ``Churn`` (not modified; a copy is returned).
-    rate: share of the rows in scope to flip, 0..1.
-    seed: non-negative integer.
-    segment: ``{column: value or list of values}``; only matching rows are in scope (e.g.
+    df : pd.DataFrame
+        canonical customer frame with ``Churn`` (not modified; a copy is returned).
+    rate : float
+        share of the rows in scope to flip, 0..1.
+    seed : int
+        non-negative integer.
+    segment : Mapping[str, Any] | None
+        ``{column: value or list of values}``; only matching rows are in scope (e.g.
         ``{"Contract": "Month-to-month"}``: noisy labels concentrated where the stakeholders disagree).
-    mode: ``"uniform"`` or ``"ambiguous"`` (rows are picked with weight p(1-p), customers on the fence;
+    mode : str
+        ``"uniform"`` or ``"ambiguous"`` (rows are picked with weight p(1-p), customers on the fence;
         ``proba`` defaults to :func:`churn_probability`).
-    proba: true churn probabilities used by ``mode="ambiguous"``.
+    proba : np.ndarray | None
+        true churn probabilities used by ``mode="ambiguous"``.
 
     Returns
     -------

@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from mlops_edu.data.parameters import _STATE_CODES
 from mlops_edu.data.schema import (
-    _YES_NO,
     CANONICAL_DTYPES,
     CATEGORIES,
     MAX_TENURE,
@@ -32,6 +33,50 @@ def _rows(mask: np.ndarray | pd.Series, index: pd.Index, k: int = 5) -> str:
     return f"rows {idx}" + (f" (+{more} more)" if more > 0 else "")
 
 
+_NUMERIC_KINDS = {"SeniorCitizen": "int", "tenure": "int", "age": "int", "MonthlyCharges": "float",
+                  "TotalCharges": "float"}
+
+
+def _parse_number_column(s: pd.Series, col: str, kind: str) -> tuple[pd.Series | None, str | None]:
+    """A CSV text column as int64/float64 (blank -> NaN for floats), or the problem that prevents it."""
+    blank = s == ""
+    num = pd.to_numeric(s.where(~blank), errors="coerce")
+    bad = num.isna() & ~blank
+    if bad.any():
+        return None, f"column {col!r}: not a number in {_rows(bad, s.index)} (e.g. {s[bad].iloc[0]!r})"
+    if kind == "float":
+        return num.astype(np.float64), None
+    if blank.any():
+        return None, f"column {col!r}: blank values in {_rows(blank, s.index)}"
+    frac = num != np.round(num)
+    if frac.any():
+        return None, f"column {col!r}: non-integer values in {_rows(frac, s.index)}"
+    return num.astype(np.int64), None
+
+
+def _parse_text_columns(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Strip every cell, then type numbers, dates and strings as in the canonical frame."""
+    df = raw.copy()
+    problems = []
+    for col in df.columns:
+        df[col] = df[col].str.strip()
+        if col in _NUMERIC_KINDS:
+            parsed, problem = _parse_number_column(df[col], col, _NUMERIC_KINDS[col])
+            if problem:
+                problems.append(problem)
+            else:
+                df[col] = parsed
+        elif col == "signup_date":
+            d = pd.to_datetime(df[col].replace("", None), errors="coerce")
+            if d.isna().any():
+                problems.append(f"column 'signup_date': not a date in {_rows(d.isna(), df.index)}")
+            else:
+                df[col] = d.astype("datetime64[us]")
+        else:
+            df[col] = df[col].replace("", np.nan).astype(STRING_DTYPE)
+    return df, problems
+
+
 def load_telco_csv(path: str | Path) -> pd.DataFrame:
     """Read the public IBM Telco CSV (or any CSV of that schema) into the canonical frame (lecture 9 lab).
 
@@ -40,7 +85,8 @@ def load_telco_csv(path: str | Path) -> pd.DataFrame:
 
     Parameters
     ----------
-    path: the CSV file.
+    path : str | Path
+        the CSV file.
 
     Returns
     -------
@@ -62,44 +108,7 @@ def load_telco_csv(path: str | Path) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise SchemaError(f"{path}: not a readable CSV ({exc})") from exc
     raw.columns = [str(c).strip() for c in raw.columns]
-    df = raw.copy()
-    problems = []
-    for col in df.columns:
-        df[col] = df[col].str.strip()
-    numeric = {"SeniorCitizen": "int", "tenure": "int", "age": "int", "MonthlyCharges": "float",
-               "TotalCharges": "float"}
-    for col, kind in numeric.items():
-        if col not in df.columns:
-            continue
-        s = df[col]
-        blank = s == ""
-        num = pd.to_numeric(s.where(~blank), errors="coerce")
-        bad = num.isna() & ~blank
-        if bad.any():
-            problems.append(f"column {col!r}: not a number in {_rows(bad, df.index)} "
-                            f"(e.g. {s[bad].iloc[0]!r})")
-            continue
-        if kind == "int":
-            if blank.any():
-                problems.append(f"column {col!r}: blank values in {_rows(blank, df.index)}")
-                continue
-            if (num != np.round(num)).any():
-                frac = num != np.round(num)
-                problems.append(f"column {col!r}: non-integer values in {_rows(frac, df.index)}")
-                continue
-            df[col] = num.astype(np.int64)
-        else:
-            df[col] = num.astype(np.float64)
-    if "signup_date" in df.columns:
-        d = pd.to_datetime(df["signup_date"].replace("", None), errors="coerce")
-        bad = d.isna()
-        if bad.any():
-            problems.append(f"column 'signup_date': not a date in {_rows(bad, df.index)}")
-        else:
-            df["signup_date"] = d.astype("datetime64[us]")
-    for col in df.columns:
-        if col not in numeric and col != "signup_date":
-            df[col] = df[col].replace("", np.nan).astype(STRING_DTYPE)
+    df, problems = _parse_text_columns(raw)
     if problems:
         raise SchemaError(f"{path}: " + "; ".join(problems))
     try:
@@ -108,6 +117,22 @@ def load_telco_csv(path: str | Path) -> pd.DataFrame:
         raise SchemaError(f"{path}: {exc}") from None
     order = [c for c in TELCO_COLUMNS + TEACHING_COLUMNS if c in df.columns]
     return df[order].reset_index(drop=True)
+
+
+def fill_unbilled_total_charges(df: pd.DataFrame) -> pd.DataFrame:
+    """The one rule for a blank ``TotalCharges``: a customer with tenure 0 has not been billed yet, so the
+    total is 0 (not the median of everybody else). Returns a copy; other blanks are left for validation
+    to name.
+
+    >>> import pandas as pd
+    >>> fill_unbilled_total_charges(pd.DataFrame({"tenure": [0, 5], "TotalCharges": [None, 99.5]}))["TotalCharges"].tolist()
+    [0.0, 99.5]
+    """
+    out = df.copy()
+    total = pd.to_numeric(out["TotalCharges"], errors="coerce")
+    unbilled = total.isna() & (pd.to_numeric(out["tenure"], errors="coerce") == 0)
+    out["TotalCharges"] = total.mask(unbilled, 0.0).astype(float)
+    return out
 
 
 def _is_str_col(s: pd.Series) -> bool:
@@ -119,44 +144,100 @@ def _is_str_col(s: pd.Series) -> bool:
     return False
 
 
-def validate_customers(df: pd.DataFrame, *, require_label: bool = True, allow_extra: bool = False) -> pd.DataFrame:
-    """Check a customer frame against the Telco schema; raise :class:`SchemaError` naming every problem.
+_DTYPE_CHECKS: dict[str, tuple[str, Callable[[pd.Series], bool]]] = {
+    "str": ("strings", _is_str_col),
+    "int64": ("integers", lambda s: pd.api.types.is_integer_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)),
+    "float64": ("numbers", lambda s: pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)),
+    "datetime64[us]": ("datetimes", lambda s: pd.api.types.is_datetime64_any_dtype(s.dtype)),
+}
+"""dtype family of each canonical dtype: (what the message calls it, the check)."""
 
-    Checks: it is a non-empty DataFrame; no missing, unexpected or duplicated columns (teaching columns
-    are optional; ``Churn`` is optional with ``require_label=False``, e.g. for scoring); dtypes (strings,
-    integers, numbers); no missing values except ``TotalCharges`` of tenure-0 customers; categories
-    exactly as published; ``SeniorCitizen`` in {0, 1}; ``tenure`` in 0..72; charges finite and >= 0
-    (``MonthlyCharges`` > 0); add-ons "No internet service" exactly when ``InternetService`` is "No";
-    ``MultipleLines`` "No phone service" exactly when ``PhoneService`` is "No"; ``customerID`` unique;
-    ``Churn`` "Yes"/"No"; ``state`` a US state code, ``age`` 18..100, ``signup_date`` a datetime.
-    The message names each culprit column/value and the first offending rows (index labels).
 
-    Parameters
-    ----------
-    df: the frame to check.
-    require_label: ``Churn`` must be present.
-    allow_extra: tolerate columns outside the schema (e.g. engineered features).
+@dataclass(frozen=True)
+class Rule:
+    """One declarative data-quality rule: the typed columns it needs, the rows it flags, its message.
 
-    Returns
-    -------
-    ``df`` itself (unchanged), so calls can be chained.
-
-    Example::
-
-        >>> validate_customers(make_customers(50, seed=0).drop(columns=["tenure"]))
-        Traceback (most recent call last):
-        ...
-        mlops_edu.data.SchemaError: 1 problem(s): missing column(s) ['tenure']
+    ``bad(df)`` returns a boolean mask of offending rows; ``message(df, bad)`` names the column and an
+    example (the row labels are appended by :func:`validate_customers`).
     """
-    if not isinstance(df, pd.DataFrame):
-        raise SchemaError(f"expected a pandas DataFrame, got {type(df).__name__}")
-    problems: list[str] = []
+
+    columns: tuple[str, ...]
+    bad: Callable[[pd.DataFrame], np.ndarray]
+    message: Callable[[pd.DataFrame, np.ndarray], str]
+
+
+def _col(df: pd.DataFrame, name: str) -> np.ndarray:
+    return df[name].to_numpy()
+
+
+def _missing_rule(col: str) -> Rule:
+    def bad(df: pd.DataFrame) -> np.ndarray:
+        na = df[col].isna().to_numpy()
+        return na & (_col(df, "tenure") != 0) if col == "TotalCharges" else na
+    what = "missing values (allowed only for tenure 0)" if col == "TotalCharges" else "missing values"
+    needs = (col, "tenure") if col == "TotalCharges" else (col,)
+    return Rule(needs, bad, lambda df, m: f"column {col!r}: {what}")
+
+
+def _category_rule(col: str, allowed: tuple[str, ...]) -> Rule:
+    label = " (the label must be 'Yes' or 'No')" if col == "Churn" else ""
+    return Rule((col,), lambda df: (~df[col].isin(allowed) & df[col].notna()).to_numpy(),
+                lambda df, m: f"column {col!r}: unknown value(s) {sorted(set(df[col][m].astype(str)))[:5]}{label}; "
+                              f"allowed {list(allowed)}")
+
+
+def _range_rule(col: str, low: float, high: float, what: str) -> Rule:
+    return Rule((col,), lambda df: (_col(df, col) < low) | (_col(df, col) > high),
+                lambda df, m: f"column {col!r}: out of range {what} (e.g. {_col(df, col)[m][0]})")
+
+
+def _charge_rule(col: str, zero_ok: bool) -> Rule:
+    def bad(df: pd.DataFrame) -> np.ndarray:
+        v = df[col].to_numpy(dtype=float)
+        return ~np.isnan(v) & (~np.isfinite(v) | (v < 0) | ((v == 0) & (not zero_ok)))
+    return Rule((col,), bad, lambda df, m: f"column {col!r}: negative, zero or infinite charge "
+                                           f"(e.g. {df[col].to_numpy(dtype=float)[m][0]})")
+
+
+def _flag_rule(col: str, flag: str, parent: str, parent_value: str) -> Rule:
+    """``col`` holds ``flag`` exactly when ``parent == parent_value`` (checked where both are valid values)."""
+    def bad(df: pd.DataFrame) -> np.ndarray:
+        mismatch = (_col(df, col) == flag) != (_col(df, parent) == parent_value)
+        return mismatch & df[col].isin(CATEGORIES[col]).to_numpy() & df[parent].isin(CATEGORIES[parent]).to_numpy()
+    return Rule((col, parent), bad, lambda df, m: f"column {col!r}: {flag!r} must match {parent} == {parent_value!r}")
+
+
+RULES: tuple[Rule, ...] = (
+    *(_missing_rule(c) for c in (*TELCO_COLUMNS, *TEACHING_COLUMNS)),
+    *(_category_rule(c, allowed) for c, allowed in CATEGORIES.items()),
+    Rule(("SeniorCitizen",), lambda df: ~df["SeniorCitizen"].isin([0, 1]).to_numpy(),
+         lambda df, m: f"column 'SeniorCitizen': values must be 0 or 1, got "
+                       f"{sorted(set(df['SeniorCitizen'][m].tolist()))[:5]}"),
+    _range_rule("tenure", 0, MAX_TENURE, f"0..{MAX_TENURE} months"),
+    _charge_rule("MonthlyCharges", zero_ok=False),
+    _charge_rule("TotalCharges", zero_ok=True),
+    _range_rule("age", 18, 100, "18..100"),
+    Rule(("state",), lambda df: (~df["state"].isin(_STATE_CODES) & df["state"].notna()).to_numpy(),
+         lambda df, m: f"column 'state': unknown US state code(s) {sorted(set(df['state'][m].astype(str)))[:5]}"),
+    *(_flag_rule(c, "No internet service", "InternetService", "No") for c in OPTIONAL_SERVICES),
+    _flag_rule("MultipleLines", "No phone service", "PhoneService", "No"),
+    Rule(("customerID",), lambda df: df["customerID"].duplicated(keep=False).to_numpy() & df["customerID"].notna().to_numpy(),
+         lambda df, m: f"column 'customerID': duplicate id(s) {sorted(set(df['customerID'][m]))[:5]}"),
+    Rule(("customerID",), lambda df: (df["customerID"].astype(str).str.strip() == "").to_numpy() & df["customerID"].notna().to_numpy(),
+         lambda df, m: "column 'customerID': empty id(s)"),
+)
+"""The data-quality rules of the Telco schema, in the order their problems are reported (lecture 4: the
+data engineer's checks). A rule runs only when every column it needs is present with the right dtype."""
+
+
+def _structure_problems(df: pd.DataFrame, require_label: bool, allow_extra: bool) -> tuple[list[str], bool]:
+    """Missing/unexpected columns and emptiness; the flag says whether row checks can run at all."""
     cols = [str(c) for c in df.columns]
     dup_cols = sorted({c for c in cols if cols.count(c) > 1})
     if dup_cols:
         raise SchemaError(f"duplicated column name(s) {dup_cols}")
-    required = [c for c in TELCO_COLUMNS if require_label or c != "Churn"]
-    missing = [c for c in required if c not in df.columns]
+    problems = []
+    missing = [c for c in TELCO_COLUMNS if (require_label or c != "Churn") and c not in df.columns]
     if missing:
         problems.append(f"missing column(s) {missing}")
     extra = [c for c in cols if c not in TELCO_COLUMNS and c not in TEACHING_COLUMNS]
@@ -164,117 +245,65 @@ def validate_customers(df: pd.DataFrame, *, require_label: bool = True, allow_ex
         problems.append(f"unexpected column(s) {extra} (allowed: the 21 Telco columns and {list(TEACHING_COLUMNS)})")
     if len(df) == 0:
         problems.append("the frame is empty (0 rows)")
-    if problems and (missing or len(df) == 0):
-        raise SchemaError(f"{len(problems)} problem(s): " + "; ".join(problems))
-    idx = df.index
-    present = [c for c in list(TELCO_COLUMNS) + list(TEACHING_COLUMNS) if c in df.columns]
+    return problems, not (missing or len(df) == 0)
 
-    # dtypes
-    typed_ok: set[str] = set()
-    for col in present:
-        s = df[col]
-        want = CANONICAL_DTYPES[col]
-        if want == "str":
-            ok = _is_str_col(s)
-            kind = "strings"
-        elif want == "int64":
-            ok = pd.api.types.is_integer_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
-            kind = "integers"
-        elif want == "float64":
-            ok = pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
-            kind = "numbers"
-        else:
-            ok = pd.api.types.is_datetime64_any_dtype(s.dtype)
-            kind = "datetimes"
-        if ok:
+
+def _dtype_problems(df: pd.DataFrame) -> tuple[list[str], set[str]]:
+    problems, typed_ok = [], set()
+    for col in (c for c in (*TELCO_COLUMNS, *TEACHING_COLUMNS) if c in df.columns):
+        kind, check = _DTYPE_CHECKS[CANONICAL_DTYPES[col]]
+        if check(df[col]):
             typed_ok.add(col)
         else:
-            problems.append(f"column {col!r}: wrong dtype {s.dtype} (expected {kind})")
+            problems.append(f"column {col!r}: wrong dtype {df[col].dtype} (expected {kind})")
+    return problems, typed_ok
 
-    # missing values
-    for col in present:
-        if col not in typed_ok:
-            continue
-        na = df[col].isna().to_numpy()
-        if col == "TotalCharges" and "tenure" in typed_ok:
-            na = na & (df["tenure"].to_numpy() != 0)
-        if na.any():
-            what = "missing values (allowed only for tenure 0)" if col == "TotalCharges" else "missing values"
-            problems.append(f"column {col!r}: {what} in {_rows(na, idx)}")
 
-    # categories
-    for col, allowed in CATEGORIES.items():
-        if col in typed_ok:
-            s = df[col]
-            bad = (~s.isin(allowed) & s.notna()).to_numpy()
-            if bad.any():
-                vals = sorted(set(s[bad].astype(str)))[:5]
-                label = " (the label must be 'Yes' or 'No')" if col == "Churn" else ""
-                problems.append(f"column {col!r}: unknown value(s) {vals}{label} in {_rows(bad, idx)}; "
-                                f"allowed {list(allowed)}")
+def validate_customers(df: pd.DataFrame, *, require_label: bool = True, allow_extra: bool = False) -> pd.DataFrame:
+    """Check a customer frame against the Telco schema; raise :class:`SchemaError` naming every problem.
 
-    # ranges
-    if "SeniorCitizen" in typed_ok:
-        bad = ~df["SeniorCitizen"].isin([0, 1]).to_numpy()
-        if bad.any():
-            problems.append(f"column 'SeniorCitizen': values must be 0 or 1, got "
-                            f"{sorted(set(df['SeniorCitizen'][bad].tolist()))[:5]} in {_rows(bad, idx)}")
-    if "tenure" in typed_ok:
-        t = df["tenure"].to_numpy()
-        bad = (t < 0) | (t > MAX_TENURE)
-        if bad.any():
-            problems.append(f"column 'tenure': out of range 0..{MAX_TENURE} months "
-                            f"(e.g. {t[bad][0]}) in {_rows(bad, idx)}")
-    for col, low_ok in (("MonthlyCharges", False), ("TotalCharges", True)):
-        if col in typed_ok:
-            v = df[col].to_numpy(dtype=float)
-            bad = ~np.isnan(v) & (~np.isfinite(v) | (v < 0) | ((v == 0) & (not low_ok)))
-            if bad.any():
-                problems.append(f"column {col!r}: negative, zero or infinite charge (e.g. {v[bad][0]}) in "
-                                f"{_rows(bad, idx)}")
-    if "age" in typed_ok:
-        a = df["age"].to_numpy()
-        bad = (a < 18) | (a > 100)
-        if bad.any():
-            problems.append(f"column 'age': out of range 18..100 (e.g. {a[bad][0]}) in {_rows(bad, idx)}")
-    if "state" in typed_ok:
-        s = df["state"]
-        bad = (~s.isin(_STATE_CODES) & s.notna()).to_numpy()
-        if bad.any():
-            problems.append(f"column 'state': unknown US state code(s) {sorted(set(s[bad].astype(str)))[:5]} "
-                            f"in {_rows(bad, idx)}")
+    Checks the structure (a non-empty DataFrame; no missing, unexpected or duplicated columns: teaching
+    columns are optional, ``Churn`` too with ``require_label=False``, e.g. for scoring), the dtypes, then
+    every rule of :data:`RULES`: no missing values except ``TotalCharges`` of tenure-0 customers; categories
+    exactly as published; ``SeniorCitizen`` in {0, 1}; ``tenure`` in 0..72; charges finite and >= 0
+    (``MonthlyCharges`` > 0); add-ons "No internet service" exactly when ``InternetService`` is "No";
+    ``MultipleLines`` "No phone service" exactly when ``PhoneService`` is "No"; ``customerID`` unique and
+    not empty; ``state`` a US state code, ``age`` 18..100. Each message names the culprit column, an
+    example value and the first offending rows (index labels).
 
-    # consistency between columns
-    if {"InternetService", *OPTIONAL_SERVICES} <= typed_ok:
-        no_net = (df["InternetService"] == "No").to_numpy()
-        for col in OPTIONAL_SERVICES:
-            flag = (df[col] == "No internet service").to_numpy()
-            bad = (flag != no_net) & df[col].isin(CATEGORIES[col]).to_numpy() & df["InternetService"].isin(
-                CATEGORIES["InternetService"]).to_numpy()
-            if bad.any():
-                problems.append(f"column {col!r}: 'No internet service' must match InternetService == 'No' "
-                                f"in {_rows(bad, idx)}")
-    if {"PhoneService", "MultipleLines"} <= typed_ok:
-        no_phone = (df["PhoneService"] == "No").to_numpy()
-        flag = (df["MultipleLines"] == "No phone service").to_numpy()
-        bad = (flag != no_phone) & df["MultipleLines"].isin(CATEGORIES["MultipleLines"]).to_numpy() & df[
-            "PhoneService"].isin(_YES_NO).to_numpy()
-        if bad.any():
-            problems.append(f"column 'MultipleLines': 'No phone service' must match PhoneService == 'No' "
-                            f"in {_rows(bad, idx)}")
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The frame to check.
+    require_label : bool
+        ``Churn`` must be present.
+    allow_extra : bool
+        Tolerate columns outside the schema (e.g. engineered features).
 
-    # ids
-    if "customerID" in typed_ok:
-        ids = df["customerID"]
-        dup = ids.duplicated(keep=False).to_numpy() & ids.notna().to_numpy()
-        if dup.any():
-            problems.append(f"column 'customerID': duplicate id(s) {sorted(set(ids[dup]))[:5]} in {_rows(dup, idx)}")
-        empty = (ids.astype(str).str.strip() == "").to_numpy() & ids.notna().to_numpy()
-        if empty.any():
-            problems.append(f"column 'customerID': empty id(s) in {_rows(empty, idx)}")
+    Returns
+    -------
+    pandas.DataFrame
+        ``df`` itself (unchanged), so calls can be chained.
 
+    Examples
+    --------
+    >>> from mlops_edu.data import make_customers
+    >>> validate_customers(make_customers(50, seed=0).drop(columns=["tenure"]))
+    Traceback (most recent call last):
+    ...
+    mlops_edu.data.schema.SchemaError: 1 problem(s): missing column(s) ['tenure']
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise SchemaError(f"expected a pandas DataFrame, got {type(df).__name__}")
+    problems, rows_checkable = _structure_problems(df, require_label, allow_extra)
+    if rows_checkable:
+        dtype_problems, typed_ok = _dtype_problems(df)
+        problems += dtype_problems
+        for rule in RULES:
+            if set(rule.columns) <= typed_ok:
+                bad = np.asarray(rule.bad(df), dtype=bool)
+                if bad.any():
+                    problems.append(f"{rule.message(df, bad)} in {_rows(bad, df.index)}")
     if problems:
         raise SchemaError(f"{len(problems)} problem(s): " + "; ".join(problems))
     return df
-
-

@@ -70,11 +70,19 @@ def _check_columns(df: pd.DataFrame, needed: list[str]) -> None:
         raise InferenceError(f"the table to score lacks the model's input columns {missing}")
 
 
-def _probability(pyfunc_model: Any, X: pd.DataFrame) -> np.ndarray:
+def _scores(pyfunc_model: Any, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """0/1 predictions and churn probabilities from ONE pass of the model.
+
+    The pyfunc's ``predict`` and the raw model's ``predict_proba`` would run the whole pipeline (features,
+    preprocessing, trees) twice; a scikit-learn classifier's ``predict`` is ``classes_[argmax(proba)]``, so
+    one ``predict_proba`` gives both (``tests/test_inference.py`` checks they equal the pyfunc's ``predict``).
+    """
     raw = pyfunc_model.get_raw_model()
-    if not hasattr(raw, "predict_proba"):
+    if not (hasattr(raw, "predict_proba") and hasattr(raw, "classes_")):
         raise InferenceError(f"the model ({type(raw).__name__}) has no predict_proba")
-    return np.asarray(raw.predict_proba(X))[:, 1].astype("float64")
+    proba = np.asarray(raw.predict_proba(X), dtype="float64")
+    predictions = np.asarray(raw.classes_)[np.argmax(proba, axis=1)].astype("int64")
+    return predictions, proba[:, 1]
 
 
 def score_pandas(model: Any, df: pd.DataFrame) -> pd.DataFrame:
@@ -82,8 +90,10 @@ def score_pandas(model: Any, df: pd.DataFrame) -> pd.DataFrame:
 
     Parameters
     ----------
-    model: a model URI (``models:/name@Champion``, ``models:/m-...``) or a loaded PyFuncModel.
-    df: the rows to score; it must hold the model's input columns (others, e.g. ``customerID``, are
+    model : Any
+        a model URI (``models:/name@Champion``, ``models:/m-...``) or a loaded PyFuncModel.
+    df : pd.DataFrame
+        the rows to score; it must hold the model's input columns (others, e.g. ``customerID``, are
         kept in the output and not given to the model).
 
     Example
@@ -96,8 +106,7 @@ def score_pandas(model: Any, df: pd.DataFrame) -> pd.DataFrame:
     _check_columns(df, needed)
     X = df[needed]
     out = df.copy()
-    out[PREDICTION_COLUMN] = np.asarray(pyfunc_model.predict(X)).astype("int64")
-    out[PROBABILITY_COLUMN] = _probability(pyfunc_model, X)
+    out[PREDICTION_COLUMN], out[PROBABILITY_COLUMN] = _scores(pyfunc_model, X)
     return out
 
 
@@ -184,9 +193,12 @@ def score_spark(model_uri: str, df: pd.DataFrame, spark: Any = None) -> pd.DataF
 
     Parameters
     ----------
-    model_uri: registry or model URI, e.g. ``models:/workbook.mlops.mlops_churn@Champion``.
-    df: the rows to score (pandas); they are turned into a Spark DataFrame.
-    spark: a SparkSession (default: :func:`spark_session`).
+    model_uri : str
+        registry or model URI, e.g. ``models:/workbook.mlops.mlops_churn@Champion``.
+    df : pd.DataFrame
+        the rows to score (pandas); they are turned into a Spark DataFrame.
+    spark : Any
+        a SparkSession (default: :func:`spark_session`).
     """
     import mlflow
     from pyspark.sql import functions as F

@@ -8,7 +8,7 @@ from mlops_edu.training.crossval import (kfold_passes, single_split_score, split
 from mlops_edu.training.diagnostics import (CAPACITY_PARAMS, capacity_curve, best_capacity, churn_drivers)
 from mlops_edu.training.features import (BOOLEAN_COLUMNS, NUMERIC_COLUMNS, CATEGORICAL_COLUMNS, ENGINEERED_COLUMNS, FEATURE_REASONS, TENURE_BUCKETS, FeatureError, add_features, FeatureAdder, split_xy, feature_types, YesNoEncoder, CategoryCleaner, build_preprocessor)
 from mlops_edu.training.kfold import (FoldScores, make_folds, Preprocessed, prepare, fold_matrices, KFoldObjective, kfold_f1)
-from mlops_edu.training.metrics import (classification_metrics, GateDecision, deploy_gate, best_threshold)
+from mlops_edu.training.metrics import (THRESHOLD_METRICS, confusion_counts, metric_from_counts, classification_metrics, GateDecision, deploy_gate, best_threshold)
 from mlops_edu.training.models import (MODEL_KINDS, DEFAULT_PARAMS, METRIC_NAMES, TrainingError, model_params, make_model)
 from mlops_edu.training.search_space import (Objective, METHODS, METHOD_LABELS, TuningError, Param, SearchSpace, DEFAULT_SPACE, grid_points)
 from mlops_edu.training.tracking import (pip_requirements, trusted_types, log_model, CandidateRun, log_candidate, log_search)

@@ -35,6 +35,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from mlops_edu.data.schema import ID_COLUMN, OPTIONAL_SERVICES, TARGET, TEACHING_COLUMNS
+from mlops_edu.data.validation import fill_unbilled_total_charges
 
 BOOLEAN_COLUMNS: tuple[str, ...] = ("SeniorCitizen", "Partner", "Dependents", "PhoneService",
                                     "PaperlessBilling", "auto_payment")
@@ -97,6 +98,8 @@ def add_features(df: pd.DataFrame) -> pd.DataFrame:
 
     * ``num_optional_services`` (int): how many of :data:`OPTIONAL_SERVICES` are ``"Yes"``;
     * ``tenure_bucket`` (str): ``"0-12"``, ``"13-24"``, ``"25-48"`` or ``"49+"`` months;
+    * ``TotalCharges`` of a customer with tenure 0 and a blank total becomes 0: not billed yet
+      (:func:`mlops_edu.data.fill_unbilled_total_charges`, the one rule for those blanks);
     * ``avg_monthly_charge`` (float): ``TotalCharges / tenure``; ``MonthlyCharges`` when tenure is 0 or
       TotalCharges is blank;
     * ``auto_payment`` (int 0/1): the payment method is automatic.
@@ -112,7 +115,7 @@ def add_features(df: pd.DataFrame) -> pd.DataFrame:
     """
     needed = (*OPTIONAL_SERVICES, "tenure", "MonthlyCharges", "TotalCharges", "PaymentMethod")
     _require(df, needed, "add_features")
-    out = df.copy()
+    out = fill_unbilled_total_charges(df)
     out["num_optional_services"] = sum(_yes(out[c]) for c in OPTIONAL_SERVICES).astype("int64")
     tenure = pd.to_numeric(out["tenure"], errors="coerce")
     if tenure.isna().any():
@@ -162,9 +165,12 @@ def split_xy(df: pd.DataFrame, *, target: str = TARGET,
 
     Parameters
     ----------
-    df: customer frame with a ``Churn`` column of ``"Yes"``/``"No"`` (or 1/0, True/False).
-    target: name of the label column.
-    keep: teaching columns to keep as features, e.g. ``("age",)``.
+    df : pd.DataFrame
+        customer frame with a ``Churn`` column of ``"Yes"``/``"No"`` (or 1/0, True/False).
+    target : str
+        name of the label column.
+    keep : Sequence[str]
+        teaching columns to keep as features, e.g. ``("age",)``.
 
     Returns
     -------
@@ -294,8 +300,10 @@ def build_preprocessor(X: pd.DataFrame, types: dict[str, list[str]] | None = Non
 
     Parameters
     ----------
-    X: the training inputs (only their columns and dtypes are read; nothing is fitted here).
-    types: the output of :func:`feature_types`; computed from ``X`` when omitted.
+    X : pd.DataFrame
+        the training inputs (only their columns and dtypes are read; nothing is fitted here).
+    types : dict[str, list[str]] | None
+        the output of :func:`feature_types`; computed from ``X`` when omitted.
 
     Returns
     -------

@@ -160,15 +160,23 @@ class KFoldObjective:
 
     Parameters
     ----------
-    X, y: training inputs and 0/1 labels (never the test set: see chapter 08).
-    kind: the model kind of :func:`make_model`.
-    k: number of folds. seed: seeds the folds and the model.
-    stratified: StratifiedKFold (default) or plain KFold (both shuffled).
-    base_params: fixed hyperparameters under the tuned ones.
-    metric: one of :data:`METRIC_NAMES` (default ``"f1"``). threshold: decision threshold.
-    folds: explicit (train index, validation index) pairs instead of ``k``/``stratified`` (e.g. one pair
+    X, y : pd.DataFrame
+        training inputs and 0/1 labels (never the test set: see chapter 08).
+    kind : str
+        the model kind of :func:`make_model`.
+    k : int
+        number of folds. seed: seeds the folds and the model.
+    stratified : bool
+        StratifiedKFold (default) or plain KFold (both shuffled).
+    base_params : Mapping[str, Any] | None
+        fixed hyperparameters under the tuned ones.
+    metric : str
+        one of :data:`METRIC_NAMES` (default ``"f1"``). threshold: decision threshold.
+    folds : Sequence[tuple[np.ndarray, np.ndarray]] | None
+        explicit (train index, validation index) pairs instead of ``k``/``stratified`` (e.g. one pair
         for a single train/validation split).
-    prepared: :func:`prepare` output for ``X`` (saves the stateless steps when many objectives share X).
+    prepared : Preprocessed | None
+        :func:`prepare` output for ``X`` (saves the stateless steps when many objectives share X).
 
     Example
     -------

@@ -79,11 +79,16 @@ def make_model(kind: str, params: Mapping[str, Any] | None = None, seed: int = 0
 
     Parameters
     ----------
-    kind: ``"logreg"``, ``"random_forest"`` or ``"lightgbm"``.
-    params: hyperparameters that override :data:`DEFAULT_PARAMS` (e.g. ``{"num_leaves": 31}``).
-    seed: the classifier's ``random_state``.
-    X: training inputs; their columns decide the preprocessing branches. ``None``: the 21 Telco columns.
-    engineer: add the engineered features of :func:`~mlops_edu.training.features.add_features` inside the pipeline.
+    kind : str
+        ``"logreg"``, ``"random_forest"`` or ``"lightgbm"``.
+    params : Mapping[str, Any] | None
+        hyperparameters that override :data:`DEFAULT_PARAMS` (e.g. ``{"num_leaves": 31}``).
+    seed : int
+        the classifier's ``random_state``.
+    X : pd.DataFrame | None
+        training inputs; their columns decide the preprocessing branches. ``None``: the 21 Telco columns.
+    engineer : bool
+        add the engineered features of :func:`~mlops_edu.training.features.add_features` inside the pipeline.
 
     Returns
     -------

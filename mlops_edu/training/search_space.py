@@ -35,7 +35,7 @@ class Param:
     Example
     -------
     >>> Param("num_leaves", 4, 128, log=True, integer=True, grid=(8, 32)).sample(np.random.default_rng(0))
-    50
+    36
     """
 
     name: str

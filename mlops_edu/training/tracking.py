@@ -81,11 +81,16 @@ def log_model(pipeline: Pipeline, X_example: pd.DataFrame, name: str = "model", 
 
     Parameters
     ----------
-    pipeline: a fitted pipeline from :func:`make_model` (any fitted scikit-learn estimator works).
-    X_example: inputs in the form the model will be called with (e.g. the raw Telco columns).
-    name: the model's name in the run (MLflow 3 ``name=``).
-    pyfunc_predict_fn: what ``mlflow.pyfunc`` calls: ``"predict"`` (0/1) or ``"predict_proba"``.
-    kwargs: passed on to ``mlflow.sklearn.log_model`` (e.g. ``registered_model_name``, ``params``).
+    pipeline : Pipeline
+        a fitted pipeline from :func:`make_model` (any fitted scikit-learn estimator works).
+    X_example : pd.DataFrame
+        inputs in the form the model will be called with (e.g. the raw Telco columns).
+    name : str
+        the model's name in the run (MLflow 3 ``name=``).
+    pyfunc_predict_fn : str
+        what ``mlflow.pyfunc`` calls: ``"predict"`` (0/1) or ``"predict_proba"``.
+    kwargs
+        passed on to ``mlflow.sklearn.log_model`` (e.g. ``registered_model_name``, ``params``).
 
     Returns
     -------
@@ -135,11 +140,16 @@ def log_candidate(candidate: Candidate, *, run_name: str | None = None, X_exampl
 
     Parameters
     ----------
-    run_name: defaults to the candidate's kind (always explicit: random names would differ per run).
-    X_example: model inputs for the signature and input example (needed when ``log_the_model``).
-    figures: ``{"confusion_matrix": fig, ...}`` logged as ``figures/<name>.png``.
-    extra_metrics: e.g. test metrics of the chosen model.
-    dataset: the training frame, logged as the run's input (lineage) under ``dataset_name``.
+    run_name : str | None
+        defaults to the candidate's kind (always explicit: random names would differ per run).
+    X_example : pd.DataFrame | None
+        model inputs for the signature and input example (needed when ``log_the_model``).
+    figures : Mapping[str, Any] | None
+        ``{"confusion_matrix": fig, ...}`` logged as ``figures/<name>.png``.
+    extra_metrics : Mapping[str, float] | None
+        e.g. test metrics of the chosen model.
+    dataset : pd.DataFrame | None
+        the training frame, logged as the run's input (lineage) under ``dataset_name``.
 
     Returns
     -------

@@ -2,4 +2,10 @@
 notebook files and the student edition (:mod:`.notebooks`), chapter 00's guide (:mod:`.guide`) and the
 exercises of every chapter (:mod:`.exercises`)."""
 
-from mlops_edu.workbook.config import ChapterWorkspace, current_workspace, record, setup_chapter, use_experiment
+from mlops_edu.workbook.config import (
+    ChapterWorkspace,
+    current_workspace,
+    record,
+    setup_chapter,
+    use_experiment,
+)

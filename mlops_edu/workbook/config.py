@@ -54,14 +54,22 @@ class ChapterWorkspace:
 
     Attributes
     ----------
-    chapter: two-digit chapter number, e.g. ``"02"``.
-    seed: the seed the chapter was set up with.
-    root: ``workspaces/NN`` (absolute).
-    tracking_uri: ``sqlite:////abs/path/workspaces/NN/mlflow.db``, used for tracking and registry.
-    artifacts: folder for MLflow artifacts of this chapter's experiments.
-    lake: folder for the chapter's Delta tables.
-    logs: folder for the chapter log (warnings and library logging).
-    experiment_name: the MLflow experiment set active by :func:`setup_chapter`.
+    chapter : str
+        two-digit chapter number, e.g. ``"02"``.
+    seed : int
+        the seed the chapter was set up with.
+    root : Path
+        ``workspaces/NN`` (absolute).
+    tracking_uri : str
+        ``sqlite:////abs/path/workspaces/NN/mlflow.db``, used for tracking and registry.
+    artifacts : Path
+        folder for MLflow artifacts of this chapter's experiments.
+    lake : Path
+        folder for the chapter's Delta tables.
+    logs : Path
+        folder for the chapter log (warnings and library logging).
+    experiment_name : str
+        the MLflow experiment set active by :func:`setup_chapter`.
     """
 
     chapter: str
@@ -131,7 +139,9 @@ def _release_mlflow_stores(uri: str | None = None) -> None:
     """
     if "mlflow" not in sys.modules:
         return
-    from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore as RegistryStore
+    from mlflow.store.model_registry.sqlalchemy_store import (
+        SqlAlchemyStore as RegistryStore,
+    )
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore as TrackingStore
     from mlflow.tracking._model_registry import utils as registry_utils
     from mlflow.tracking._tracking_service import utils as tracking_utils
@@ -267,11 +277,16 @@ def setup_chapter(chapter: str | int, seed: int = DEFAULT_SEED, *, experiment: s
 
     Parameters
     ----------
-    chapter: chapter number, ``"02"`` or ``2``.
-    seed: seeds ``random`` and ``numpy``; pass it on to every generator the chapter uses.
-    experiment: name of the MLflow experiment to activate (default ``"chapter-NN"``).
-    fresh: start from an empty workspace (the previous one is moved to ``workspaces/.previous``).
-    root: use this folder as the workspace, keeping what it holds (a headless job such as
+    chapter : str | int
+        chapter number, ``"02"`` or ``2``.
+    seed : int
+        seeds ``random`` and ``numpy``; pass it on to every generator the chapter uses.
+    experiment : str | None
+        name of the MLflow experiment to activate (default ``"chapter-NN"``).
+    fresh : bool
+        start from an empty workspace (the previous one is moved to ``workspaces/.previous``).
+    root : Path | str | None
+        use this folder as the workspace, keeping what it holds (a headless job such as
         ``python -m mlops_edu lab --workspace DIR``); ``fresh`` is then ignored.
 
     Returns

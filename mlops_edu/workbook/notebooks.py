@@ -21,8 +21,6 @@ BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
 PLACEHOLDER = "____"
 CHAPTER_RE = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
-KEY_PACKAGES = ("mlflow", "lightgbm", "scikit-learn", "pandas", "numpy", "scipy", "matplotlib", "hyperopt",
-                "deltalake", "pyarrow", "papermill", "nbval", "pytest", "jupyterlab", "ipykernel", "pyspark")
 CANONICAL_KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 CANONICAL_LANGUAGE_INFO = {
     "codemirror_mode": {"name": "ipython", "version": 3},

@@ -25,9 +25,8 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
-from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import nbformat
 
@@ -35,11 +34,11 @@ from mlops_edu.workbook.config import HOME_ENV, RECORD_ENV
 from mlops_edu.workbook.notebooks import (
     CHAPTER_RE,
     KERNEL_NAME,
-    KEY_PACKAGES,
     normalise,
     write_notebook,
     write_student_edition,
 )
+from mlops_edu.workbook.packages import package_versions
 
 
 @dataclass
@@ -92,6 +91,39 @@ def _temp_path(prefix: str, suffix: str) -> Path:
     fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix)
     os.close(fd)
     return Path(name)
+
+
+def grade_submissions(folder: Path, *, results: Path, timeout: int, sanitize: Path) -> int:
+    """``--grade``: grade every submission in a scratch workspace; 0 when every notebook was graded."""
+    from mlops_edu.workbook import gradebook
+
+    if not folder.is_dir():
+        raise RunnerError(f"--grade: no folder {folder}")
+    if timeout < 1:
+        raise RunnerError(f"--timeout must be at least 1 second, got {timeout}")
+    pairs = gradebook.submissions(folder)
+    if not pairs:
+        raise RunnerError(f"--grade: no student folders with NN_*.ipynb notebooks in {folder}")
+    sanitizers = gradebook.load_sanitizers(sanitize) if sanitize.exists() else []
+    grades: list = []
+    previous_home = os.environ.get(HOME_ENV)
+    with tempfile.TemporaryDirectory(prefix="mlops-edu-grading-") as scratch:
+        try:
+            kernel = ensure_kernel(Path(scratch))
+            os.environ[HOME_ENV] = scratch          # the students' chapters write their workspaces here
+            for student, notebook in pairs:
+                rows = gradebook.grade_notebook(student, notebook, timeout=timeout, kernel=kernel,
+                                                sanitizers=sanitizers)
+                print(f"{student:<20} {notebook.name:<36} {rows[0].status}")
+                grades += rows
+        finally:
+            if previous_home is None:
+                os.environ.pop(HOME_ENV, None)
+            else:
+                os.environ[HOME_ENV] = previous_home
+    table, reports = gradebook.write_grades(grades, results)
+    print(f"\n{len(pairs)} notebooks of {len(reports)} students graded: {_rel(table)}, {_rel(results / 'grades')}/")
+    return 0
 
 
 def _backup(path: Path) -> Path:
@@ -250,16 +282,6 @@ def run_chapters(chapters: list[Path], *, jobs: int, quick: bool, fail_fast: boo
 
 
 # ---------------------------------------------------------------------------------------------- results
-def package_versions(names: Iterable[str] = KEY_PACKAGES) -> dict[str, str | None]:
-    versions: dict[str, str | None] = {}
-    for name in names:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
-
-
 def git_commit(repo: Path) -> dict[str, Any]:
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False).stdout.strip()
@@ -317,6 +339,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--force", action="store_true",
                         help="with --student: replace notebooks that already exist in DIR (each old file is "
                              "kept as NAME.ipynb.bak, NAME.ipynb.bak1, ...)")
+    parser.add_argument("--book", action="store_true",
+                        help="render the executed chapters (as committed, nothing re-executed) into a static "
+                             "web book in results/book/ (Sphinx + myst-nb, offline)")
+    parser.add_argument("--grade", metavar="SUBMISSIONS", type=Path,
+                        help="grade every student's notebooks (one folder per student) into results/grades.csv "
+                             "and results/grades/<student>.md; the students' files are never modified")
+    parser.add_argument("--timeout", type=int, default=300,
+                        help="with --grade: seconds a notebook may run before it is stopped (default 300)")
     parser.add_argument("--workbook", type=Path, default=Path("workbook"), help=argparse.SUPPRESS)
     parser.add_argument("--results", type=Path, default=Path("results"), help=argparse.SUPPRESS)
     return parser
@@ -342,6 +372,15 @@ def _run(args: argparse.Namespace) -> int:
     if (args.force or args.no_verify) and not args.student:
         raise RunnerError("--force and --no-verify go with --student DIR")
     results = args.results.resolve()
+    if args.book:
+        from mlops_edu.workbook.book import build_book
+
+        index = build_book(workbook, results / "book", chapters=find_chapters(workbook, args.only))
+        print(f"web book: {_rel(index)} (open it in a browser, or serve results/book/ with any static server)")
+        return 0
+    if args.grade is not None:
+        return grade_submissions(args.grade, results=results, timeout=args.timeout,
+                                 sanitize=workbook / "nbval_sanitize.cfg")
     home = Path(os.environ.get(HOME_ENV) or repo).resolve()
     chapters = find_chapters(workbook, args.only)
     if not chapters:

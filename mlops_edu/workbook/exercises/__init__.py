@@ -84,12 +84,17 @@ class Exercise:
 
     Parameters
     ----------
-    name: ``"q1"``, shown in every message.
-    variables: names the student's code must define; ``check()`` reads them from the notebook.
-    checker: called with the variables' values; raises AssertionError with a helpful message when
+    name : str
+        ``"q1"``, shown in every message.
+    variables : tuple[str, ...]
+        names the student's code must define; ``check()`` reads them from the notebook.
+    checker : Callable[..., str | None]
+        called with the variables' values; raises AssertionError with a helpful message when
         wrong, returns an optional sentence explaining why the answer is right.
-    hint: one nudge, printed by ``hint()``.
-    solution: the reference code, printed by ``solution()``.
+    hint : str
+        one nudge, printed by ``hint()``.
+    solution : str
+        the reference code, printed by ``solution()``.
     """
 
     def __init__(self, name: str, variables: tuple[str, ...], checker: Callable[..., str | None],
