@@ -99,6 +99,11 @@ def main(argv: list[str] | None = None) -> dict:
         "latency_ms": latency,
         "rows_per_s": [{k: (round(v, 2) if isinstance(v, float) else v) for k, v in row.items()}
                        for row in rates.to_dict(orient="records")],
+        # flat keys read by benchmarks/run_benchmarks.py (rows/s at the largest batch, 1,000 rows)
+        "serving_p50_ms": latency["http"]["p50_ms"],
+        "serving_p99_ms": latency["http"]["p99_ms"],
+        "serving_rows_per_s": round(float(rates.query("how == 'HTTP'")["rows_per_s"].iloc[-1]), 1),
+        "inprocess_rows_per_s": round(float(rates.query("how == 'in-process'")["rows_per_s"].iloc[-1]), 1),
         "target_p50_ms": TARGET_P50_MS,
         "meets_target": latency["http"]["p50_ms"] <= TARGET_P50_MS,
     }
