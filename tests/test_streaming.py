@@ -42,7 +42,7 @@ def test_micro_batches_cover_every_row_once(events):
 def test_streamed_predictions_equal_batch_predictions(events):
     stream = run_stream(events, score, every="7D", watermark="60D")
     assert stream.predictions["customerID"].tolist() == events["customerID"].tolist()
-    assert (stream.predictions["prediction"].to_numpy() == score(events)).all()
+    assert (stream.predictions["predictions"].to_numpy() == score(events)).all()
     joined = stream.joined.set_index("customerID")
     truth = (events.set_index("customerID")["Churn"] == "Yes").astype(int)
     assert (joined["label"] == truth.loc[joined.index]).all()                 # labels joined to the right rows
@@ -86,7 +86,7 @@ def test_spark_structured_streaming_gives_the_batch_predictions(events, tmp_path
         spark.stop()
     assert files == by_spark["batch"].nunique()
     expected = pd.Series(model.predict(X), index=events["customerID"].to_numpy())
-    assert (by_spark.set_index("customerID")["prediction"] == expected.loc[by_spark["customerID"]].to_numpy()).all()
+    assert (by_spark.set_index("customerID")["predictions"] == expected.loc[by_spark["customerID"]].to_numpy()).all()
     assert len(by_spark) == len(events)
 
 

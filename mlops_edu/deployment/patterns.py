@@ -62,6 +62,21 @@ def unknown_categories(frame: pd.DataFrame, accept: Mapping[str, Sequence[str]] 
     return found
 
 
+def check_contract(frame: pd.DataFrame, env: str, accept: Mapping[str, Sequence[str]] | None = None) -> None:
+    """Raise :class:`DataContractError` naming every unknown categorical value of ``frame`` (with its rows).
+
+    >>> from mlops_edu.data import make_customers
+    >>> check_contract(make_customers(20, seed=0).assign(Contract="Lifetime"), "prod")
+    Traceback (most recent call last):
+    ...
+    mlops_edu.deployment.patterns.DataContractError: data contract: Contract: unknown value(s) {'Lifetime': 20} in prod data
+    """
+    unknown = unknown_categories(frame, accept)
+    if unknown:
+        message = "; ".join(f"{col}: unknown value(s) {vals}" for col, vals in unknown.items())
+        raise DataContractError(f"data contract: {message} in {env} data")
+
+
 @dataclass
 class TrainingOutcome:
     """One run of the training code in one environment.
@@ -98,11 +113,10 @@ def training_code(platform: Platform, env: str, *, seed: int = 4, name: str = MO
 
     start = time.perf_counter()
     frame = platform.read(env, env, CUSTOMERS)
-    unknown = unknown_categories(frame, accept)
-    if unknown:
-        message = "; ".join(f"{col}: unknown value(s) {vals}" for col, vals in unknown.items())
-        return TrainingOutcome(env, "refused", len(frame), time.perf_counter() - start,
-                               error=f"data contract: {message} in {env} data")
+    try:
+        check_contract(frame, env, accept)
+    except DataContractError as error:
+        return TrainingOutcome(env, "refused", len(frame), time.perf_counter() - start, error=str(error))
     split = split_dataset(frame, val_size=0.2, test_size=0.2, seed=seed)   # validation is not needed: fit on it too
     X_fit = pd.concat([split.X_train, split.X_val])
     y_fit = pd.concat([split.y_train, split.y_val])

@@ -25,9 +25,10 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from mlops_edu.deployment.inference import PREDICTION_COLUMN as PREDICTION
+
 EVENT_TIME = "event_time"
 LABEL_TIME = "label_time"
-PREDICTION = "prediction"
 
 
 def arrivals(months: Sequence[Any], seed: int = 0, label_jitter_days: int = 14) -> pd.DataFrame:
@@ -84,10 +85,10 @@ class StreamResult:
     Attributes
     ----------
     predictions : pandas.DataFrame
-        ``customerID``, ``event_time``, ``batch`` (micro-batch number), ``prediction``, in arrival order.
+        ``customerID``, ``event_time``, ``batch`` (micro-batch number), ``predictions``, in arrival order.
     joined : pandas.DataFrame
         Predictions whose label arrived while they were still in the state: ``customerID``,
-        ``prediction``, ``label`` (0/1), ``label_time``.
+        ``predictions``, ``label`` (0/1), ``label_time``.
     batches : pandas.DataFrame
         One row per micro-batch: ``batch``, ``window_end``, ``scored``, ``labels_arrived``, ``joined``,
         ``dropped_late`` (labels whose prediction had left the state), ``state_rows``, ``watermark``.
@@ -206,7 +207,7 @@ def spark_stream(model_uri: str, folder: str | Path, checkpoint: str | Path, spa
     Returns
     -------
     pandas.DataFrame
-        ``customerID``, ``batch``, ``prediction``, sorted by ``batch`` and ``customerID``.
+        ``customerID``, ``batch``, ``predictions``, sorted by ``batch`` and ``customerID``.
     """
     import mlflow
     import pyarrow.parquet as pq
