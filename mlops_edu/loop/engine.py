@@ -154,7 +154,7 @@ class ClosedLoop:
             code, answer = self._probe(f"post-deploy-check-{month}-v{version}", probe)
             if code != 200:
                 rolled_from, rolled_to = registry.rollback(self.config.name)
-                self.events.append(f"month {month}: v{version} failed its post-deploy check ({answer.get('error')}); "
+                self.events.append(f"{self.months[month].period}: v{version} failed its post-deploy check ({answer.get('error')}); "
                                    f"rolled back v{rolled_from} -> v{rolled_to} automatically")
                 self._serve(rolled_to)
                 return False
@@ -191,12 +191,12 @@ class ClosedLoop:
         try:
             ledger = score_batches(self.service, batches, max_restarts=3 if self.level.supervise else 0)
         except ServiceError as error:
-            self.events.append(f"month {month}: scoring stopped: {error}")
+            self.events.append(f"{self.months[month].period}: scoring stopped: {error}")
             ledger = pd.DataFrame({"batch": [], "rows": [], "status": [], "attempts": []})
         self.service.crash_after = None
         retried = int((ledger["attempts"] > 1).sum()) if len(ledger) else 0
         if retried:
-            self.events.append(f"month {month}: the scoring server died mid-month and was restarted; "
+            self.events.append(f"{self.months[month].period}: the scoring server died mid-month and was restarted; "
                                f"{retried} micro-batch(es) retried, {len(ledger)} of {len(batches)} answered")
         proba, decisions = np.full(len(frame), np.nan), np.zeros(len(frame), dtype=int)
         for name, idx in zip(batches, chunks):
@@ -222,7 +222,7 @@ class ClosedLoop:
             (self.root / "quarantine").mkdir(exist_ok=True)
             incoming.to_csv(self.root / "quarantine" / f"{batch.period}.csv", index=False)
             row["quarantined"] = len(incoming)
-            self.events.append(f"month {month}: batch quarantined, {len(incoming)} rows held: {problems[0]}")
+            self.events.append(f"{self.months[month].period}: batch quarantined, {len(incoming)} rows held: {problems[0]}")
             incoming = charges_fixed(incoming)      # the upstream job fixes its units and delivers again
         proba, decisions, scored, ledger = self._score(month, incoming, crash_after)
         row.update(rows_scored=int(scored.sum()), micro_batches=len(ledger),
@@ -285,12 +285,12 @@ class ClosedLoop:
         clock["validate"] = time.perf_counter()
         if not promoted:
             row["refused"] = True
-            self.events.append(f"month {month}: v{version} ({why}) refused: {detail}")
+            self.events.append(f"{self.months[month].period}: v{version} ({why}) refused: {detail}")
         else:
             deployed = self._deploy(version, month, probe=self.months[month].frame.drop(columns=["Churn"]).head(50))
             row["promoted"] = version if deployed else None
             row["rolled_back"] = not deployed
-            self.events.append(f"month {month}: v{version} ({why}) promoted and deployed: {detail}")
+            self.events.append(f"{self.months[month].period}: v{version} ({why}) promoted and deployed: {detail}")
         clock["deploy"] = time.perf_counter()
         steps = list(clock)
         self.timings.append({"month": month, "version": version,
@@ -330,7 +330,7 @@ class ClosedLoop:
         row["rolled_back"] = not deployed
         if deployed:
             row["promoted"] = version
-            self.events.append(f"month {month}: v{version} shipped without validation and is live")
+            self.events.append(f"{self.months[month].period}: v{version} shipped without validation and is live")
 
     # ------------------------------------------------------------------------------------------ run
     def run(self, faults: Mapping[int, Mapping[str, Any]] | None = None) -> pd.DataFrame:
