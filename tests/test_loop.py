@@ -140,7 +140,7 @@ def test_every_model_version_is_in_the_real_registry(levels):
 
 @pytest.fixture(scope="module")
 def chaos(launch):
-    ws, split, model, info = launch
+    split = launch[1]
     months = drift_months(5, 400, seed=SEED + 1)
     hotfix = renamed_column_model(months[0].frame, list(split.X_train.columns), seed=SEED)
     loop = _loop(launch, LEVEL_3, "test.loop.chaos", months, server=True)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -294,7 +295,7 @@ class ClosedLoop:
         clock["deploy"] = time.perf_counter()
         steps = list(clock)
         self.timings.append({"month": month, "version": version,
-                             **{f"{b} s": clock[b] - clock[a] for a, b in zip(steps, steps[1:])}})
+                             **{f"{b} s": clock[b] - clock[a] for a, b in pairwise(steps)}})
 
     def _validate(self, version: int, hold: pd.DataFrame, y_hold: np.ndarray, sample: pd.DataFrame) -> tuple[bool, str]:
         """Chapter 09's checks and the paired bootstrap; promote when all pass. Returns (promoted, why)."""
