@@ -112,9 +112,9 @@ class _Server(ThreadingHTTPServer):
         with self._lock:
             if target.exists():
                 return 200, {"batch": batch, "rows": len(frame), "status": "duplicate"}
-            proba = np.asarray(self.model.predict_proba(frame[self.columns]))[:, 1]
-            out = pd.DataFrame({"row": np.arange(len(frame)), PROBABILITY: proba.round(6),
-                                PREDICTION: np.asarray(self.model.predict(frame[self.columns])).astype(int)})
+            proba = np.asarray(self.model.predict_proba(frame[self.columns]))
+            decision = np.asarray(self.model.classes_)[np.argmax(proba, axis=1)].astype(int)  # = predict, one pass
+            out = pd.DataFrame({"row": np.arange(len(frame)), PROBABILITY: proba[:, 1].round(6), PREDICTION: decision})
             tmp = target.with_suffix(".tmp")
             out.to_csv(tmp, index=False)
             os.replace(tmp, target)  # atomic: a reader sees no file or the whole file
