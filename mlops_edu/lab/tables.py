@@ -108,14 +108,14 @@ def clean(df: pd.DataFrame) -> pd.DataFrame:
     """Validate the Telco schema, drop duplicate customers (keep the latest row), fill blank TotalCharges.
 
     A blank ``TotalCharges`` belongs to a customer with tenure 0 who has not been billed yet: it becomes
-    0.0. Raises :class:`mlops_edu.data.SchemaError` naming the columns that do not fit.
+    0.0 (:func:`mlops_edu.data.fill_unbilled_total_charges`, the one rule, which validation guarantees is
+    the only kind of blank). Raises :class:`mlops_edu.data.SchemaError` naming the columns that do not fit.
     """
-    from mlops_edu.data.validation import validate_customers
+    from mlops_edu.data.validation import fill_unbilled_total_charges, validate_customers
 
     out = df.drop_duplicates("customerID", keep="last").reset_index(drop=True)
     validate_customers(out, require_label=True)
-    out["TotalCharges"] = out["TotalCharges"].fillna(0.0).astype("float64")
-    return out
+    return fill_unbilled_total_charges(out)
 
 
 def _bucket(ids: pd.Series, salt: str) -> np.ndarray:

@@ -96,7 +96,7 @@ def write_sources(chapters: list[Path], source: Path) -> list[str]:
     lecture_map = chapter_map(workbook)
     lecture_map = lecture_map[lecture_map["available"]].drop(columns=["available"])
     toc = "\n".join(pages + ["glossary"])
-    index = (f"# MLOps, reproducibly: the workbook\n\n"
+    index = ("# MLOps, reproducibly: the workbook\n\n"
              "Every chapter mirrors a section of the lecture \"MLOps\" and was executed as shown: every number "
              "on these pages is reproducible to the byte (`python run_all.py`), and `pytest` re-executes each "
              "chapter and compares it with what you see here.\n\n"

@@ -98,11 +98,20 @@ class ChapterWorkspace:
 
     def mlflow_ui_command(self) -> str:
         """The command that opens this chapter's runs in the MLflow UI (run it from the repository root)."""
-        return f"mlflow ui --backend-store-uri sqlite:///{self.relative(self.mlflow_db)} --port 5000"
+        return mlflow_ui_command(self.relative(self.mlflow_db))
 
     def __repr__(self) -> str:  # no absolute paths in notebook outputs
         return (f"ChapterWorkspace(chapter={self.chapter!r}, seed={self.seed}, "
                 f"root={self.relative(self.root)!r}, experiment={self.experiment_name!r})")
+
+
+def mlflow_ui_command(db: str) -> str:
+    """The one ``mlflow ui`` command of the workbook, for a store path relative to the repository root.
+
+    >>> mlflow_ui_command("workspaces/02/mlflow.db")
+    'mlflow ui --backend-store-uri sqlite:///workspaces/02/mlflow.db --port 5000'
+    """
+    return f"mlflow ui --backend-store-uri sqlite:///{db} --port 5000"
 
 
 def repo_root() -> Path | None:

@@ -15,12 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from mlops_edu.workbook.config import repo_root
-
-REQUIRED_PACKAGES = ("mlflow", "lightgbm", "scikit-learn", "pandas", "numpy", "matplotlib", "hyperopt",
-                     "deltalake", "pyarrow", "papermill", "nbval", "pytest", "jupyterlab")
-"""Packages every chapter needs; pyspark (the ``spark`` extra) is optional and not required here."""
-
+from mlops_edu.workbook.config import mlflow_ui_command, repo_root
+from mlops_edu.workbook.packages import workbook_packages
 
 @dataclass(frozen=True)
 class Chapter:
@@ -101,8 +97,7 @@ def mlflow_stores() -> pd.DataFrame:
     rows = []
     for c in CHAPTERS:
         db = f"workspaces/{c.number}/mlflow.db"
-        rows.append({"chapter": c.number, "store": db,
-                     "open it with": f"mlflow ui --backend-store-uri sqlite:///{db} --port 5000"})
+        rows.append({"chapter": c.number, "store": db, "open it with": mlflow_ui_command(db)})
     return pd.DataFrame(rows).set_index("chapter")
 
 
@@ -143,13 +138,14 @@ def _normalise(name: str) -> str:
 
 
 def check_environment(constraints: Path | None = None,
-                      required: tuple[str, ...] = REQUIRED_PACKAGES) -> EnvironmentReport:
+                      required: tuple[str, ...] | None = None) -> EnvironmentReport:
     """Compare the installed packages with the pins in ``constraints.txt``.
 
     Every package in ``required`` must be installed; every installed package that is pinned must have
     exactly the pinned version. Returns the table of required packages and the list of problems, each
     naming the package, its pinned and its installed version.
     """
+    required = workbook_packages(("dev",)) if required is None else required   # the one package list
     root = repo_root()
     constraints = constraints or (root / "constraints.txt" if root else Path("constraints.txt"))
     if not constraints.exists():
