@@ -89,7 +89,8 @@ def paired_bootstrap_gain(y: Sequence[int], proba_base: Sequence[float], proba_n
     -------
     dict
         ``base``, ``new`` (F1 on the full test set), ``gain`` (new - base), ``low``, ``high`` (the
-        ``level`` percentile interval of the gain) and ``p_better`` (share of rounds where new wins).
+        ``level`` percentile interval of the gain), from :func:`mlops_edu.training.paired_bootstrap`
+        (the workbook's one paired bootstrap).
 
     Examples
     --------
@@ -97,23 +98,16 @@ def paired_bootstrap_gain(y: Sequence[int], proba_base: Sequence[float], proba_n
     >>> paired_bootstrap_gain(y, np.full(200, 0.9), y * 0.8, seed=0)["gain"]
     0.333
     """
-    from mlops_edu.training.metrics import metric_from_counts
+    from mlops_edu.training.bootstrap import paired_bootstrap
+    from mlops_edu.training.metrics import confusion_counts, metric_from_counts
 
-    y = np.asarray(y).astype(bool)
-    rows = np.random.default_rng(seed).integers(0, len(y), size=(n_boot, len(y)))
-    f1 = {}
-    for name, proba in (("base", proba_base), ("new", proba_new)):
-        pred = np.asarray(proba, dtype=float) >= threshold
-        cells = {"tp": pred & y, "fp": pred & ~y, "fn": ~pred & y, "tn": ~pred & ~y}
-        full = {key: int(mask.sum()) for key, mask in cells.items()}
-        boot = {key: mask[rows].sum(axis=1) for key, mask in cells.items()}
-        f1[name] = (float(metric_from_counts("f1", full)), metric_from_counts("f1", boot))
-    diff = f1["new"][1] - f1["base"][1]
-    tail = (1.0 - level) / 2 * 100
-    return {"base": round(f1["base"][0], 3), "new": round(f1["new"][0], 3),
-            "gain": round(f1["new"][0] - f1["base"][0], 3),
-            "low": round(float(np.percentile(diff, tail)), 3), "high": round(float(np.percentile(diff, 100 - tail)), 3),
-            "p_better": round(float((diff > 0).mean()), 3)}
+    y = np.asarray(y).astype(int)
+    pred = {name: (np.asarray(proba, dtype=float) >= threshold).astype(int)
+            for name, proba in (("base", proba_base), ("new", proba_new))}
+    f1 = {name: float(metric_from_counts("f1", confusion_counts(y, p))) for name, p in pred.items()}
+    gain = paired_bootstrap(y, pred["new"], pred["base"], "f1", n_resamples=n_boot, seed=seed, level=level)
+    return {"base": round(f1["base"], 3), "new": round(f1["new"], 3), "gain": round(gain.estimate, 3),
+            "low": round(gain.low, 3), "high": round(gain.high, 3)}
 
 
 # --------------------------------------------------------------------------------------------------
