@@ -5,7 +5,7 @@ and level 3 of the maturity model (section 8) asks that production survive delib
 Chaos Monkey). Both need a server whose behaviour we can observe and break. :class:`ScoringService`:
 
 * runs in a child process on 127.0.0.1 (an ephemeral port), forked from the caller so that the fitted
-  model is not reloaded;
+  model is not reloaded (spawned, with the model pickled, where fork does not exist);
 * ``POST /score`` with a JSON body ``{"batch": id, "columns": [...], "data": [[...], ...]}`` scores the rows
   and writes ``<outbox>/<batch>.csv`` atomically (temporary file + rename). A batch id whose output exists
   is answered ``"duplicate"`` and not scored again: retrying is always safe (idempotent writes);
@@ -173,7 +173,9 @@ class ScoringService:
     def start(self, timeout: float = 10.0) -> ScoringService:
         """Fork the server and wait until ``/health`` answers."""
         Path(self.outbox).mkdir(parents=True, exist_ok=True)
-        ctx = multiprocessing.get_context("fork")
+        # fork: the child shares the fitted model without reloading it; spawn where fork does not exist (Windows)
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        ctx = multiprocessing.get_context(method)
         parent, child = ctx.Pipe(duplex=False)
         self.process = ctx.Process(target=_serve, args=(self.model, list(self.columns), str(self.outbox),
                                                         str(self.log_path), self.crash_after, child), daemon=True)
