@@ -317,7 +317,8 @@ class ClosedLoop:
         """Chaos: a release job skips validation and ships ``model`` (see :func:`~mlops_edu.loop.faults.renamed_column_model`)."""
         import mlflow
 
-        from mlops_edu.deployment.validation import ValidationReport, promote
+        from mlops_edu.deployment.report import PromotionRule
+        from mlops_edu.deployment.validation import Check, ValidationReport, promote
         from mlops_edu.training import log_model
 
         example = _renamed(self.months[month].frame.drop(columns=["Churn"]))[list(model.feature_names_in_)]
@@ -326,7 +327,8 @@ class ClosedLoop:
         mv = registry.register(info, self.config.name, alias=registry.CHALLENGER,
                                description="hotfix release built from the feature job's renamed column table")
         version = int(mv.version)
-        promote(ValidationReport(self.config.name, version, self.champion, self.config.f1_floor))  # no checks run
+        skipped = Check("validation_skipped", True, "the release job shipped without running any check")
+        promote(ValidationReport(self.config.name, version, self.champion, PromotionRule(), checks=[skipped]))
         deployed = self._deploy(version, month, probe=self.months[month].frame.drop(columns=["Churn"]).head(50))
         row["rolled_back"] = not deployed
         if deployed:
