@@ -152,7 +152,8 @@ def test_cli_failure_after_writing_exits_1_and_names_the_log(tmp_path, capsys, m
     assert main(["lab", "--workspace", str(workspace), "--rows", "300"]) == 1
     err = capsys.readouterr()
     assert err.out == ""
-    assert "error: the lab failed after writing to" in err.err and "RuntimeError: the training cluster is gone" in err.err
+    assert "error: the lab failed after writing to" in err.err
+    assert "RuntimeError: the training cluster is gone" in err.err
     log = Path(re.search(r"the traceback is in (\S+)", err.err).group(1))
     assert log == workspace.resolve() / "logs" / "chapter.log"
     text = log.read_text()

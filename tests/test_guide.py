@@ -58,7 +58,8 @@ def test_every_chapter_reference_points_to_an_existing_notebook():
 def test_a_reference_to_a_missing_chapter_is_found(tmp_path):
     import nbformat
 
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("**Next:** chapter 03, then chapters 07 and 09.")])
+    cell = nbformat.v4.new_markdown_cell("**Next:** chapter 03, then chapters 07 and 09.")
+    nb = nbformat.v4.new_notebook(cells=[cell])
     nbformat.write(nb, tmp_path / "02_training_pipeline.ipynb")
     nbformat.write(nbformat.v4.new_notebook(), tmp_path / "07_tuning.ipynb")
     assert broken_chapter_links(tmp_path) == ["02_training_pipeline.ipynb: chapter 03",

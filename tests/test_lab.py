@@ -180,7 +180,7 @@ def test_step4_a_declared_rule_decides_round_three(flow):
 
 
 def test_step5_predictions_and_lineage_chain(flow):
-    table, scored = flow["predictions"], flow["scored"]
+    table = flow["predictions"]
     assert table.name == lab.PREDICTIONS and table.version == 0 and table.rows == flow["prep2"].inference.rows
     from mlops_edu.data import read_table
 

@@ -29,8 +29,15 @@ from mlops_edu.deployment.registry import (
     model_uri,
     version_by_alias,
 )
-from mlops_edu.deployment.report import (CHECKS, GAINS, MIN_DESCRIPTION, Check, PromotionRule, ValidationReport,  # noqa: F401
-                                         _signed_dollars)
+from mlops_edu.deployment.report import (  # noqa: F401 - CHECKS and MIN_DESCRIPTION stay importable from here
+    CHECKS,
+    GAINS,
+    MIN_DESCRIPTION,
+    Check,
+    PromotionRule,
+    ValidationReport,
+    _signed_dollars,
+)
 from mlops_edu.training.bootstrap import Interval, interval_gate, paired_bootstrap
 from mlops_edu.training.metrics import (THRESHOLD_METRICS, classification_metrics, confusion_counts, deploy_gate,
                                         metric_from_counts)

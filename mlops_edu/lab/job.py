@@ -248,7 +248,8 @@ def _strict(value: Any) -> Any:
 def strict_json(summary: Mapping[str, Any], indent: int | None = None) -> str:
     """The summary as strict JSON: NaN/Infinity become ``null`` next to a ``<key>_null_reason``.
 
-    >>> strict_json({"roc_auc": float("nan"), "f1": 0.5})
-    '{"roc_auc": null, "roc_auc_null_reason": "nan is not a number JSON can hold: the value is undefined on these rows (e.g. ROC AUC with one class only)", "f1": 0.5}'
+    >>> text = strict_json({"roc_auc": float("nan"), "f1": 0.5})
+    >>> json.loads(text)["roc_auc"], "roc_auc_null_reason" in text
+    (None, True)
     """
     return json.dumps(_strict(summary), allow_nan=False, indent=indent)

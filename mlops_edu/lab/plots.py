@@ -65,7 +65,8 @@ def plot_business_value(report: Any, title: str | None = None) -> Figure:
 
     from mlops_edu.business import usd
 
-    bars = [(f"Challenger\nv{report.challenger_version}", report.challenger_metrics["business_value"], CHALLENGER_COLOR)]
+    bars = [(f"Challenger\nv{report.challenger_version}", report.challenger_metrics["business_value"],
+             CHALLENGER_COLOR)]
     if report.champion_version is not None:
         bars.append((f"Champion\nv{report.champion_version}", report.reference_metrics["business_value"],
                      CHAMPION_COLOR))

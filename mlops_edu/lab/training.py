@@ -161,9 +161,9 @@ def logged_model_uri(run_id: str) -> str:
 def describe_run(run: pd.Series, prepared: LabTables) -> str:
     """The model-version description of a ``search_runs`` row (what it is, what trained it, how it scored)."""
     config = json.loads(run.get("tags.lab_config") or "{}")
+    f1, auc = (float(run.get(f"metrics.{k}", float("nan"))) for k in ("val_f1", "val_roc_auc"))
     return (f"LightGBM churn classifier ({_config_label(config) or 'default parameters'}) trained on "
-            f"{TRAINING} v{prepared.training.version}; validation F1 {float(run.get('metrics.val_f1', float('nan'))):.3f}, "
-            f"ROC AUC {float(run.get('metrics.val_roc_auc', float('nan'))):.3f}.")
+            f"{TRAINING} v{prepared.training.version}; validation F1 {f1:.3f}, ROC AUC {auc:.3f}.")
 
 
 def register_best(ws: ChapterWorkspace, prepared: LabTables, name: str = registry.MODEL_NAME) -> Registered:

@@ -206,6 +206,7 @@ def simplest_within_one_se(table: pd.DataFrame, order: Sequence[str] = SIMPLEST_
     bar = round(float(best["mean"] - best["se"]), 6)
     unknown = set(table["kind"]) - set(order)
     if unknown:
-        raise TrainingError(f"simplest_within_one_se: {sorted(unknown)} missing from the simplicity order {list(order)}")
+        raise TrainingError(f"simplest_within_one_se: {sorted(unknown)} missing from the simplicity order "
+                            f"{list(order)}")
     eligible = set(table.loc[table["mean"] >= bar, "kind"])
     return next(kind for kind in order if kind in eligible), bar

@@ -50,7 +50,8 @@ def _q2_checker(everyone_f1: Any, y_test: pd.Series) -> str:
     value = float(everyone_f1)
     assert not abs(value - rate) < 1e-3, (
         f"{value:.3f} is the churn rate, which is the policy's precision; F1 also counts its recall (1.0)")
-    assert not abs(value - 1.0) < 1e-3, "1.0 is the policy's recall (every churner gets an offer); F1 also counts precision"
+    assert not abs(value - 1.0) < 1e-3, (
+        "1.0 is the policy's recall (every churner gets an offer); F1 also counts precision")
     assert abs(value - expected) < 1e-3, (
         f"expected F1 = 2PR/(P+R) with precision P = churn rate {rate:.3f} and recall R = 1, i.e. {expected:.3f}; "
         f"got {value:.3f}")
