@@ -272,7 +272,7 @@ class _Memo:
 
 
 def replay(bench: TabularBenchmark, method: str, *, budget: int | None = None, seed: int = 0,
-           n_startup: int = 5, population: int = 4, max_proposals: int = 40) -> SearchResult:
+           n_startup: int = 5, population: int = 4, max_proposals: int = 20) -> SearchResult:
     """Run one search ``method`` of :data:`METHODS` on the table (lookups instead of fits; lecture 9.1).
 
     Parameters
