@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -353,6 +354,7 @@ def spark_trials_search(objective: Any, space: Sequence[Axis] = BENCHMARK_SPACE,
     ok, why = spark_available()
     if not ok:
         raise TuningError(f"SparkTrials needs Spark: {why}")
+    logging.getLogger("hyperopt-spark").setLevel(logging.WARNING)  # its "Total Trials: ..." line goes to stderr
     own = spark is None
     spark = spark_session("mlops-edu-tuning", cores=parallelism) if own else spark
     axes = tuple(space)
