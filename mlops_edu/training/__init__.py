@@ -13,5 +13,6 @@ from mlops_edu.training.models import (MODEL_KINDS, DEFAULT_PARAMS, METRIC_NAMES
 from mlops_edu.training.search_space import (Objective, METHODS, METHOD_LABELS, TuningError, Param, SearchSpace, DEFAULT_SPACE, grid_points)
 from mlops_edu.training.tracking import (pip_requirements, trusted_types, log_model, CandidateRun, log_candidate, log_search)
 from mlops_edu.training.tune import (Trial, SearchResult, lecture_grid_loop, grid_search, random_search, tpe_search, optuna_search, genetic_search, run_searches, grid_cost_table)
-from mlops_edu.training.benchmark import (Axis, TableSpace, BENCHMARK_SPACE, configurations, grid_configurations, grid_size, TabularBenchmark, objective_key, build_benchmark, replay, Replays, replay_methods, verdict_table, log_replays)
+from mlops_edu.training.benchmark import (Axis, TableSpace, BENCHMARK_SPACE, configurations, grid_configurations, grid_size, TabularBenchmark, objective_key, build_benchmark)
+from mlops_edu.training.replays import (replay, Replays, replay_methods, verdict_table, log_replays)
 from mlops_edu.training.distributed import (DistributedRun, run_optuna_workers, worker_main, build_benchmark_distributed, spark_trials_search)
