@@ -12,7 +12,6 @@ import http.server
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from mlops_edu.deployment.serving import free_port
 from mlops_edu.workbook.book import build_book
 from mlops_edu.workbook.runner import find_chapters
 
@@ -95,12 +95,6 @@ def test_every_chapter_page_loads_with_its_figures_and_leads_to_the_next(book, b
     assert "Glossary" in browser.title and "이탈" in browser.page_source   # the EN/KO glossary page
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_jupyterlab_runs_a_chapter_through_the_ui_without_errors(browser, tmp_path):
     """A student's path: JupyterLab on (a copy of) chapter 00, Run > Run All Cells, no error output."""
@@ -108,7 +102,7 @@ def test_jupyterlab_runs_a_chapter_through_the_ui_without_errors(browser, tmp_pa
 
     chapter = find_chapters(WORKBOOK, "00")[0]
     shutil.copyfile(chapter, tmp_path / chapter.name)
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "jupyterlab.log").open("w")
     lab = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", f"--port={port}",
                             "--ip=127.0.0.1", "--IdentityProvider.token=", "--ServerApp.password=",
