@@ -9,7 +9,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from mlops_edu.workbook.config import HOME_ENV
 from mlops_edu.workbook.notebooks import normalise, student_edition, write_notebook
-from mlops_edu.workbook.runner import RunnerError, find_chapters, main
+from mlops_edu.workbook.runner import RunnerError, find_chapters, longest_first, main
 
 
 def _notebook(*sources, params=True):
@@ -192,3 +192,16 @@ def test_normalise_merges_split_stream_outputs():
                            out("stream", name="stdout", text="c\n")]
     texts = [o.get("text") for o in normalise(nb).cells[2].outputs]
     assert texts == ["a\nb\n", None, "c\n"]
+
+
+def test_longest_first_orders_by_the_last_manifest(tmp_path):
+    chapters = [tmp_path / f"{n}_x.ipynb" for n in ("00", "01", "02", "03")]
+    manifest = tmp_path / "manifest.json"
+    assert longest_first(chapters, manifest) == chapters                      # no manifest: file order
+    manifest.write_text(json.dumps({"chapters": [
+        {"chapter": "00", "seconds": 5.0, "status": "ok"}, {"chapter": "01", "seconds": 30.0, "status": "ok"},
+        {"chapter": "02", "seconds": 99.0, "status": "failed"}]}))
+    ordered = [p.name[:2] for p in longest_first(chapters, manifest)]
+    assert ordered == ["02", "03", "01", "00"]          # unknown (and failed) first, then longest first
+    manifest.write_text("not json")
+    assert longest_first(chapters, manifest) == chapters

@@ -24,7 +24,7 @@ from mlops_edu.deployment import registry
 from mlops_edu.deployment.client import (BadRequest, InputError, ScoringClient, check_frame, classify, probe,
                                          to_payload)
 from mlops_edu.deployment.serving import (UNSET, ModelServer, ServerError, absolute_tracking_uri, free_port,
-                                          port_is_free, running_servers, scoring_processes, serve_command,
+                                          SERVE_ENTRY, port_is_free, running_servers, scoring_processes, serve_command,
                                           server_env, stop_servers)
 
 NAME = "workbook.mlops.test_serving"
@@ -45,7 +45,21 @@ def test_child_environment_has_an_absolute_store_and_this_interpreter_first(tmp_
     assert absolute_tracking_uri("http://127.0.0.1:5000") == "http://127.0.0.1:5000"
     command = serve_command("models:/m@Champion", 5123)
     assert command[-8:] == ["-m", "models:/m@Champion", "--env-manager", "local", "-h", "127.0.0.1", "-p", "5123"]
-    assert Path(command[0]).parent == Path(sys.executable).parent
+    assert command[0] == sys.executable
+
+
+def test_serve_command_enters_the_real_mlflow_models_serve():
+    """The entry point is the very click command the `mlflow` script runs as `mlflow models serve`: if an
+    MLflow upgrade moves it, this fails instead of the servers quietly running something else."""
+    import click.testing
+    import mlflow.cli
+    import mlflow.models.cli
+
+    assert mlflow.cli.cli.commands["models"] is mlflow.models.cli.commands
+    command = serve_command("models:/m@Champion", 5123)
+    assert command[1:3] == ["-c", SERVE_ENTRY] and command[3] == "serve"
+    help_text = click.testing.CliRunner().invoke(mlflow.models.cli.commands, ["serve", "--help"]).output
+    assert "--env-manager" in help_text and "Usage: " in help_text
 
 
 def test_ports():

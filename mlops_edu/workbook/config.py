@@ -8,7 +8,8 @@ Serves every chapter (DESIGN.md "Reproducibility rules"): a notebook starts with
   (nbval compares stderr, and MLflow prints table-creation lines only on a first run),
 * MLflow telemetry is off and tracking + registry point to an **absolute** sqlite URI inside the
   chapter's workspace (papermill and nbval start kernels in different working directories),
-* matplotlib has a fixed style and DPI, pandas a fixed display precision.
+* matplotlib has a fixed style and DPI, pandas a fixed display precision, and numerical libraries use
+  one thread (:mod:`mlops_edu.workbook.style`).
 
 Workspaces live under one git-ignored folder, ``<repo>/workspaces/NN``. Re-running a chapter starts a
 fresh workspace and moves the previous one to ``workspaces/.previous/NN-<UTC time>``: a user's runs are
@@ -32,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from mlops_edu.workbook.style import one_thread, style_plots, style_tables
 
 HOME_ENV = "MLOPS_EDU_HOME"
 """Environment variable naming the folder that holds ``workspaces/`` (default: the repository root)."""
@@ -235,32 +238,6 @@ def _quiet(log_file: Path) -> None:
         logger.propagate = False
 
 
-def _style_plots() -> None:
-    import matplotlib as mpl
-
-    mpl.rcdefaults()
-    mpl.rcParams.update({
-        "figure.figsize": (7.0, 4.0),
-        "figure.dpi": 100,
-        "savefig.dpi": 100,
-        "axes.grid": True,
-        "grid.alpha": 0.3,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "font.size": 10,
-        "svg.hashsalt": "mlops-edu",
-    })
-
-
-def _style_tables() -> None:
-    import pandas as pd
-
-    pd.set_option("display.precision", 3)
-    pd.set_option("display.max_columns", 30)
-    pd.set_option("display.width", 120)
-    pd.set_option("display.max_colwidth", 100)
-
-
 def use_experiment(name: str, ws: ChapterWorkspace | None = None) -> str:
     """Create (if needed) and activate the MLflow experiment ``name`` with artifacts in the workspace.
 
@@ -335,8 +312,9 @@ def setup_chapter(chapter: str | int, seed: int = DEFAULT_SEED, *, experiment: s
     _quiet(ws.logs / "chapter.log")
     random.seed(seed)
     np.random.seed(seed)
-    _style_plots()
-    _style_tables()
+    one_thread()
+    style_plots()
+    style_tables()
 
     os.environ["MLFLOW_TRACKING_URI"] = ws.tracking_uri  # also for subprocesses (serve, spark_udf)
     os.environ["MLFLOW_REGISTRY_URI"] = ws.tracking_uri

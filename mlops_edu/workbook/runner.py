@@ -178,9 +178,24 @@ def _execute_in_worker(kwargs: dict[str, Any]) -> ChapterResult:
     return execute_chapter(**kwargs)
 
 
+def longest_first(chapters: list[Path], manifest: Path) -> list[Path]:
+    """``chapters`` ordered by their seconds in a previous run's ``manifest.json``, longest first.
+
+    With several jobs the run ends when its last chapter does; starting the long chapters first keeps a
+    long one from starting last (chapters the manifest does not know go first, then file order).
+    """
+    try:
+        seconds = {c["chapter"]: float(c["seconds"]) for c in json.loads(manifest.read_text(encoding="utf-8"))
+                   .get("chapters", []) if c.get("status") == "ok"}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        seconds = {}
+    return sorted(chapters, key=lambda p: -seconds.get(p.name[:2], float("inf")))
+
+
 def run_chapters(chapters: list[Path], *, jobs: int, quick: bool, fail_fast: bool, home: Path,
                  results: Path, write_back: bool, echo=print) -> list[ChapterResult]:
-    """Execute ``chapters`` (in parallel when ``jobs`` > 1), printing one progress line per chapter."""
+    """Execute ``chapters`` (in parallel when ``jobs`` > 1, longest first as the last run in ``results``
+    measured them), printing one progress line per chapter; results come back in the order given."""
     common = dict(quick=quick, home=home, failed_dir=results / "failed", executed_dir=results / "executed",
                   write_back=write_back)
     done: list[ChapterResult] = []
@@ -202,7 +217,8 @@ def run_chapters(chapters: list[Path], *, jobs: int, quick: bool, fail_fast: boo
     else:
         context = multiprocessing.get_context("spawn")
         with futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            pending = {pool.submit(_execute_in_worker, dict(path=p, **common)): p for p in chapters}
+            pending = {pool.submit(_execute_in_worker, dict(path=p, **common)): p
+                       for p in longest_first(chapters, results / "manifest.json")}
             for future in futures.as_completed(pending):
                 report(future.result())
                 if fail_fast and done[-1].status != "ok":
