@@ -1,5 +1,6 @@
 """Test session set-up: chapter workspaces of the test run (nbval kernels included) go to a temp folder,
-so `pytest` never touches a user's workspaces/ and never archives their runs."""
+so `pytest` never touches a user's workspaces/ and never archives their runs; with pytest-xdist (the
+default, see pyproject.toml) every worker has a folder of its own inside it."""
 
 import os
 import shutil
@@ -16,7 +17,13 @@ def pytest_configure(config: pytest.Config) -> None:
     if not os.environ.get(HOME_ENV):
         home = tempfile.mkdtemp(prefix="mlops-edu-test-")
         _created.append(home)
-        os.environ[HOME_ENV] = home  # inherited by the kernels nbval starts
+        os.environ[HOME_ENV] = home  # inherited by the kernels nbval starts (and by pytest-xdist workers)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        # each worker its own workspaces: two workers must never set up (and move aside) the same chapter
+        home = os.path.join(os.environ[HOME_ENV], f"xdist-{worker}")
+        os.makedirs(home, exist_ok=True)
+        os.environ[HOME_ENV] = home
     if not os.environ.get(TEMPLATE_ENV):
         # one migrated MLflow database for the whole session, also for tests that set their own home
         os.environ[TEMPLATE_ENV] = os.path.join(os.environ[HOME_ENV], "template")
