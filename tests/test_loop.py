@@ -13,15 +13,13 @@ from mlops_edu.loop import (
     ClosedLoop,
     Level,
     LoopConfig,
-    dollars_per_customer,
     level_summary,
-    paired_bootstrap,
     reconcile,
     renamed_column_model,
     value_difference,
 )
 from mlops_edu.monitoring import Drift, drift_months, load_rules
-from mlops_edu.training import log_model, make_model, split_dataset
+from mlops_edu.training import log_model, make_model, paired_bootstrap, split_dataset
 
 SEED = 4
 RULES = '[input_drift_share]\nabove = 0.1\naction = "notify"\n\n[f1_realised]\nbelow = 0.57\naction = "retrain"\n'
@@ -29,25 +27,66 @@ RULES = '[input_drift_share]\nabove = 0.1\naction = "notify"\n\n[f1_realised]\nb
 
 # ---------------------------------------------------------------------------------- the comparison
 
-def test_dollars_per_customer_follow_the_one_accounting():
-    assert dollars_per_customer([1, 0, 1, 0], [1, 1, 0, 0]).tolist() == [1500.0, -500.0, 0.0, 0.0]
+class _Fixed:
+    """A stand-in model whose offers on the held-out rows are given (``_validate`` only calls ``predict``)."""
+
+    def __init__(self, offers):
+        self.offers = np.asarray(offers)
+
+    def predict(self, X):
+        assert len(X) == len(self.offers)
+        return self.offers
 
 
-def test_paired_bootstrap_needs_the_lower_bound_above_the_margin():
+def _validate(launch, name, champion_offers, challenger_offers):
+    """``ClosedLoop._validate`` of a registered Challenger whose offers, and the Champion's, are fixed.
+
+    The registry checks (description, signature, inference, F1 floor) run on the real launch model registered
+    again; the comparison reads the fixed offers. Returns (promoted, why, the interval the loop must have used).
+    """
+    import dataclasses
+
+    from mlops_edu.deployment import registry
+
+    ws, split, model, info = launch
+    n = len(challenger_offers)
+    hold, y = split.X_val.iloc[:n], np.asarray(split.y_val)[:n]
+    loop = _loop(launch, LEVEL_3, name, [], server=False)
+    version = int(registry.register(info, name, alias=registry.CHALLENGER,
+                                    description="the launch model registered again as a Challenger").version)
+    loop.versions[version] = dataclasses.replace(loop.versions[1], version=version, model=_Fixed(challenger_offers))
+    loop.versions[1] = dataclasses.replace(loop.versions[1], model=_Fixed(champion_offers))
+    try:
+        promoted, why = loop._validate(version, hold, y, hold)
+    finally:
+        loop.close()
+    expected = paired_bootstrap(y, challenger_offers, champion_offers, "value_per_customer", seed=SEED + version,
+                                level=0.9)
+    return promoted, why, expected
+
+
+def test_validate_promotes_a_clearly_better_challenger_and_refuses_an_identical_one(launch):
+    from mlops_edu.deployment.validation import check_gain
+
+    y = np.asarray(launch[1].y_val)[:600]
+    nobody = np.zeros_like(y)                                       # the Champion offers nothing: $0 per customer
+    promoted, why, expected = _validate(launch, "test.loop.better", nobody, y)   # the Challenger: churners only
+    assert promoted and expected.estimate == pytest.approx(1500 * y.mean()) and expected.low > 10.0
+    assert why == check_gain("value_gain_passed", expected, 10.0, "Champion v1").detail   # the interval, unchanged
+    same, why, expected = _validate(launch, "test.loop.same", nobody, nobody)
+    assert not same and (expected.low, expected.high) == (0.0, 0.0)
+    assert why == "value_gain_passed: " + check_gain("value_gain_passed", expected, 10.0, "Champion v1").detail
+
+
+def test_validate_same_seed_same_interval(launch):
     rng = np.random.default_rng(0)
-    y = (rng.random(600) < 0.3).astype(int)
+    y = np.asarray(launch[1].y_val)[:600]
     champion = (rng.random(600) < 0.5).astype(int)
-    assert not paired_bootstrap(y, champion, champion).promote                      # no difference, no promotion
-    perfect = paired_bootstrap(y, champion, y, seed=1)
-    assert perfect.promote and perfect.low > 0 and perfect.low <= perfect.mean <= perfect.high
-    assert not paired_bootstrap(y, champion, y, margin=perfect.high + 1).promote   # the declared margin binds
-    noisy = champion.copy()
-    flip = rng.choice(600, 20, replace=False)
-    noisy[flip] = 1 - noisy[flip]                                                     # 20 of 600 decisions differ
-    small = paired_bootstrap(y, champion, noisy, seed=2, margin=10.0)
-    assert abs(small.mean) < 30 and not small.promote
-    worse = paired_bootstrap(y, y, champion, seed=3)
-    assert worse.high < 0 and not worse.promote and "does not clear" in worse.describe()
+    challenger = np.where(rng.random(600) < 0.5, y, champion)      # half of the decisions replaced by the truth
+    first = _validate(launch, "test.loop.seed.a", champion, challenger)
+    again = _validate(launch, "test.loop.seed.b", champion, challenger)   # also version 2: the same seed
+    assert first[1] == again[1] and first[2] == again[2]
+    assert first[0] == first[2].clears(10.0)
 
 
 def test_levels_schedule():

@@ -2,7 +2,6 @@
 scoring, monitoring, alerts, retraining, validation, promotion and deployment, at different maturity levels.
 """
 
-from mlops_edu.loop.compare import Comparison, dollars_per_customer, paired_bootstrap
 from mlops_edu.loop.engine import STATIC_CHECKS, ClosedLoop, Deployed, LoopConfig
 from mlops_edu.loop.faults import alias_history, charges_fixed, reconcile, renamed_column_model
 from mlops_edu.loop.levels import LEVEL_1, LEVEL_3, Level

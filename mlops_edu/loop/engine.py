@@ -12,8 +12,8 @@ Every month :class:`ClosedLoop` runs the stages of the pipeline overview on that
 4. **alert**: the rule file; a ``retrain`` alert (level 2/3) or the calendar (level 1) starts
 5. **retrain** on the most recent labelled months, logged to MLflow and registered as ``@Challenger``;
 6. **validate**: the checks of chapter 09 (description, signature, inference, F1 floor) and the
-   noise-aware comparison with the Champion (:func:`~mlops_edu.loop.compare.paired_bootstrap` of the dollar
-   difference on the same held-out customers, lower bound above a declared margin);
+   noise-aware comparison with the Champion (:func:`~mlops_edu.training.bootstrap.paired_bootstrap` of the
+   dollars per customer on the same held-out customers, lower bound above a declared margin);
 7. **promote and deploy**: ``@Champion`` moves, the server restarts with the new model from the next
    month; with a post-deploy check a deploy that cannot score production rows is rolled back at once.
 
@@ -34,7 +34,6 @@ import pandas as pd
 
 from mlops_edu.data.months import MonthBatch
 from mlops_edu.deployment import registry
-from mlops_edu.loop.compare import paired_bootstrap
 from mlops_edu.loop.levels import Level
 from mlops_edu.monitoring.alerts import AlertLog, Rule
 from mlops_edu.monitoring.drift import psi
@@ -43,9 +42,10 @@ from mlops_edu.monitoring.profiles import Profile, profile
 from mlops_edu.monitoring.report import drift_report
 from mlops_edu.monitoring.service import ScoringService, ServiceError, score_batches
 from mlops_edu.monitoring.timeline import labelled_frame
+from mlops_edu.training.bootstrap import paired_bootstrap
 
 STATIC_CHECKS = ("has_description", "has_signature", "inference_passed", "metric_f1_passed")
-"""Chapter 09's checks the loop keeps; the Champion comparison is the paired bootstrap."""
+"""Chapter 09's checks the loop keeps; the Champion comparison is its own paired bootstrap (``value_gain_passed``)."""
 
 
 @dataclass
@@ -74,6 +74,8 @@ class LoopConfig:
         Alert rules (:func:`~mlops_edu.monitoring.load_rules`).
     margin : float
         Dollars per customer the bootstrap's lower bound must exceed to promote.
+    level : float
+        Coverage of that paired-bootstrap interval (0.9: the middle 90 % of the resampled gains).
     f1_floor : float
         Chapter 09's F1 check (the business floor 0.4 by default).
     train_months : int
@@ -93,6 +95,7 @@ class LoopConfig:
     columns: list[str]
     rules: Mapping[str, Rule]
     margin: float = 0.0
+    level: float = 0.9
     f1_floor: float = 0.4
     train_months: int = 2
     holdout_share: float = 0.3
@@ -299,19 +302,19 @@ class ClosedLoop:
 
     def _validate(self, version: int, hold: pd.DataFrame, y_hold: np.ndarray, sample: pd.DataFrame) -> tuple[bool, str]:
         """Chapter 09's checks and the paired bootstrap; promote when all pass. Returns (promoted, why)."""
-        from mlops_edu.deployment.validation import Check, promote, validate_challenger
+        from mlops_edu.deployment.validation import check_gain, promote, validate_challenger
 
         cfg = self.config
         report = validate_challenger(hold[cfg.columns], y_hold, sample[cfg.columns].head(50), name=cfg.name,
                                      f1_threshold=cfg.f1_floor, write_tags=False)
         champion, challenger = self.versions[self.champion].model, self.versions[version].model
-        comparison = paired_bootstrap(y_hold, champion.predict(hold[cfg.columns]), challenger.predict(hold[cfg.columns]),
-                                      margin=cfg.margin, seed=cfg.seed + version)
-        report.checks = [c for c in report.checks if c.name in STATIC_CHECKS] + [
-            Check("value_vs_champion_bootstrap", comparison.promote, comparison.describe())]
+        gain = paired_bootstrap(y_hold, challenger.predict(hold[cfg.columns]), champion.predict(hold[cfg.columns]),
+                                "value_per_customer", seed=cfg.seed + version, level=cfg.level)
+        value_check = check_gain("value_gain_passed", gain, cfg.margin, f"Champion v{self.champion}")
+        report.checks = [c for c in report.checks if c.name in STATIC_CHECKS] + [value_check]
         outcome = promote(report)
         failed = "; ".join(f"{c.name}: {c.detail}" for c in report.checks if not c.passed)
-        return outcome.promoted, comparison.describe() if outcome.promoted else failed
+        return outcome.promoted, value_check.detail if outcome.promoted else failed
 
     def _bad_deploy(self, month: int, row: dict[str, Any], model: Any) -> None:
         """Chaos: a release job skips validation and ships ``model`` (see :func:`~mlops_edu.loop.faults.renamed_column_model`)."""

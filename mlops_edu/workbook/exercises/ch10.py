@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from mlops_edu.loop.compare import dollars_per_customer
+from mlops_edu.business import business_value
 from mlops_edu.workbook.exercises import Exercise
 
 Q1_Y = (1, 1, 0, 0, 1, 0)
@@ -33,9 +33,9 @@ def _number(value: Any, name: str) -> float:
 
 def _check_gain(gain_per_customer: float) -> str:
     value = _number(gain_per_customer, "gain_per_customer")
-    diff = dollars_per_customer(Q1_Y, Q1_CHALLENGER) - dollars_per_customer(Q1_Y, Q1_CHAMPION)
-    expected = float(diff.mean())
-    assert not math.isclose(value, float(diff.sum()), abs_tol=1e-6), "that is the total over 6 customers; divide by 6"
+    total = business_value(Q1_Y, Q1_CHALLENGER) - business_value(Q1_Y, Q1_CHAMPION)
+    expected = total / len(Q1_Y)
+    assert not math.isclose(value, total, abs_tol=1e-6), "that is the total over 6 customers; divide by 6"
     assert not math.isclose(value, -expected, abs_tol=1e-6), "Challenger minus Champion, not the other way round"
     assert math.isclose(value, expected, abs_tol=1e-6), f"expected {expected:+.0f} $ per customer, got {value:+.0f}"
     return (f"{expected:+.0f} $ per customer on the same six customers; the loop bootstraps this mean to see "
