@@ -24,13 +24,21 @@ KIND_COLORS: dict[str, str] = {"model-centric": "#4C72B0", "data-centric": "#55A
 # --------------------------------------------------------------------------------------------------
 
 def plot_detection(experiment: pd.DataFrame, title: str = "How good are confident learning's suspects?") -> Figure:
-    """Precision and recall of the suspects per kind of label error (mean and std over seeds), with the
-    precision of flagging rows at random (the flip rate) as the trivial baseline.
+    """Precision and recall of the suspects per kind of label error (mean and std over seeds).
+
+    Serves lecture section 7 (chapter 06, label noise). The precision of flagging rows at random (the flip
+    rate) is drawn as the trivial baseline.
 
     Parameters
     ----------
     experiment : pandas.DataFrame
         Output of :func:`mlops_edu.data.detection_experiment` (rows with no flipped label are skipped).
+    title : str
+        Title of the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     runs = experiment[experiment["wrong"] > 0]
     order = list(dict.fromkeys(runs["error"]))
@@ -54,8 +62,23 @@ def plot_detection(experiment: pd.DataFrame, title: str = "How good are confiden
 
 def plot_group_scores(tables: Mapping[str, pd.DataFrame], metric: str = "f1",
                       title: str = "Test F1 per region") -> Figure:
-    """Grouped bars of ``metric`` per group (outputs of :func:`mlops_edu.data.scores_by_group`), one colour
-    per model."""
+    """Grouped bars of ``metric`` per group, one colour per model.
+
+    Serves lecture section 7 (chapter 06, coverage).
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        ``{model: table}``, outputs of :func:`mlops_edu.data.scores_by_group` (the groups of the first are shown).
+    metric : str
+        Column to draw.
+    title : str
+        Title of the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     names = list(tables)
     groups = list(tables[names[0]]["group"])
     width = 0.8 / len(names)
@@ -75,7 +98,23 @@ def plot_group_scores(tables: Mapping[str, pd.DataFrame], metric: str = "f1",
 
 def plot_learning_curve(curve: pd.DataFrame, metric: str = "f1",
                         title: str = "More data helps less and less") -> Figure:
-    """Every (size, seed) score as a dot and the mean with a +-1 std band, on a log-scale size axis."""
+    """Every (size, seed) score as a dot and the mean with a +-1 std band, on a log-scale size axis.
+
+    Serves lecture section 7 (chapter 06, data size).
+
+    Parameters
+    ----------
+    curve : pandas.DataFrame
+        Output of :func:`mlops_edu.data.learning_curve` (``size``, ``seed`` and the metric).
+    metric : str
+        Column to draw.
+    title : str
+        Title of the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     grouped = curve.groupby("size")[metric]
     mean, std = grouped.mean(), grouped.std(ddof=0)
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
@@ -94,8 +133,22 @@ def plot_learning_curve(curve: pd.DataFrame, metric: str = "f1",
 
 
 def plot_effort_gains(table: pd.DataFrame, title: str = "F1 gain over the baseline, 95% interval") -> Figure:
-    """Horizontal bars of each effort's F1 gain with its interval, coloured by kind (output of
-    :func:`mlops_edu.data.effort_table`; the baseline and trivial rows are left out)."""
+    """Horizontal bars of each effort's F1 gain with its interval, coloured by kind.
+
+    Serves lecture section 7 (chapter 06, model-centric vs data-centric).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`mlops_edu.data.effort_table` (``kind``, ``gain``, ``low``, ``high``); the baseline
+        and trivial rows are left out.
+    title : str
+        Title of the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     rows = table[table["kind"].isin(EFFORT_KINDS)].sort_values("gain")
     fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(rows) + 1.4))
     y = np.arange(len(rows))
@@ -118,8 +171,10 @@ def plot_effort_gains(table: pd.DataFrame, title: str = "F1 gain over the baseli
 
 def plot_profit_curve(curve: pd.DataFrame, chosen: float, trivial: Mapping[str, float],
                       title: str = "Which customers should get an offer?") -> Figure:
-    """Dollars of offering to every customer whose churn probability is at least the threshold, with the
-    two policies that need no model as horizontal lines and the chosen threshold marked.
+    """Dollars of offering to every customer whose churn probability is at least the threshold.
+
+    Serves chapter 01 (lecture sections 3 and 4, the business case). The two policies that need no model are
+    horizontal lines and the chosen threshold is marked.
 
     Parameters
     ----------
@@ -129,6 +184,12 @@ def plot_profit_curve(curve: pd.DataFrame, chosen: float, trivial: Mapping[str, 
         The threshold picked.
     trivial : mapping
         ``{policy name: dollars}`` (from :func:`mlops_edu.business.trivial_policy_values`).
+    title : str
+        Title of the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     fig, ax = plt.subplots(figsize=(7, 3.8))
     ax.plot(curve["threshold"], curve["value"] / 1000, color="#C44E52", label="model: offer if p >= threshold")
@@ -144,7 +205,21 @@ def plot_profit_curve(curve: pd.DataFrame, chosen: float, trivial: Mapping[str, 
 
 
 def plot_roles_matrix(matrix: pd.DataFrame, title: str = "Who does what in each stage (lecture 4)") -> Figure:
-    """The roles x stages matrix as a coloured grid: lead, collaborate, oversee (empty: not involved)."""
+    """The roles x stages matrix as a coloured grid: lead, collaborate, oversee (empty: not involved).
+
+    Serves lecture section 4 (chapter 01).
+
+    Parameters
+    ----------
+    matrix : pandas.DataFrame
+        Roles x stages, e.g. :func:`mlops_edu.roles.roles_matrix`.
+    title : str
+        Title of the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     codes = {"": 0, "oversees": 1, "collaborates": 2, "leads": 3}
     colors = ["#FFFFFF", "#E8E8E8", "#A1C9F4", "#4C72B0"]
     values = matrix.replace(codes).astype(int).to_numpy()
@@ -169,10 +244,20 @@ def plot_definition_rates(table: pd.DataFrame, title: str = "The definition deci
                           xlabel: str = "no purchase for ... (or cancelled within a month)") -> Figure:
     """Churn rate per churn definition (bars), the stakeholder's definition highlighted.
 
+    Serves chapter 01 (lecture sections 3 and 4, the churn definition as code).
+
     Parameters
     ----------
     table : pandas.DataFrame
         Index: definitions; columns ``churn_rate`` and ``chosen`` (bool).
+    title : str
+        Title of the figure.
+    xlabel : str
+        Label of the x axis.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     fig, ax = plt.subplots(figsize=(6.5, 3.4))
     colors = ["#C44E52" if c else "#A1C9F4" for c in table["chosen"]]

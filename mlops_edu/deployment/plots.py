@@ -23,8 +23,23 @@ def _color(name: str, i: int) -> str:
 
 
 def save_figure(fig: Figure, name: str, folder: str | Path | None = None) -> Path:
-    """Write ``fig`` as ``<folder>/<name>.png`` (default ``results/figures`` next to ``workspaces/``) and
-    return the path (do not print it in a checked output: it is machine-specific)."""
+    """Write ``fig`` as ``<folder>/<name>.png`` and return the path (machine-specific: do not print it).
+
+    Serves lecture sections 5.2 and 6 (chapters 03 and 05).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    name : str
+        File name without ``.png``.
+    folder : str, pathlib.Path or None
+        Target folder (created if needed); default ``results/figures`` next to ``workspaces/``.
+
+    Returns
+    -------
+    pathlib.Path
+    """
     if folder is None:
         from mlops_edu.workbook.config import workspace_home
 
@@ -42,7 +57,18 @@ def save_figure(fig: Figure, name: str, folder: str | Path | None = None) -> Pat
 def plot_throughput(table: pd.DataFrame, title: str = "Bigger batches, more rows per second") -> Figure:
     """Rows per second against batch size (log-log), one line per ``how`` (e.g. in-process vs HTTP).
 
-    ``table`` is :func:`mlops_edu.deployment.latency.compare_throughput`'s output.
+    Serves lecture section 5.2 (chapter 03).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`mlops_edu.deployment.latency.compare_throughput`'s output (``how``, ``batch_size``, ``rows_per_s``).
+    title : str
+        Title of the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     fig, ax = plt.subplots(figsize=(6.5, 4.0))
     for i, (how, part) in enumerate(table.groupby("how", sort=False)):
@@ -58,7 +84,21 @@ def plot_throughput(table: pd.DataFrame, title: str = "Bigger batches, more rows
 
 
 def plot_latency(timings: Mapping[str, Sequence[float]], title: str = "One customer per request") -> Figure:
-    """Distribution of request times in milliseconds per ``{name: seconds}``, with p50/p95/p99 marked."""
+    """Distribution of request times in milliseconds per ``{name: seconds}``, with p50/p95/p99 marked.
+
+    Serves lecture section 5.2 (chapter 03).
+
+    Parameters
+    ----------
+    timings : mapping of str to sequence of float
+        Request times in seconds, one entry per way of scoring.
+    title : str
+        Title of the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     for i, (name, seconds) in enumerate(timings.items()):
         ms = np.sort(np.asarray(seconds, dtype=float) * 1000.0)
@@ -75,7 +115,21 @@ def plot_latency(timings: Mapping[str, Sequence[float]], title: str = "One custo
 
 
 def plot_stream(batches: pd.DataFrame, title: str = "A stream of micro-batches: scores now, labels later") -> Figure:
-    """Per micro-batch: rows scored, labels joined, labels dropped as late (bars) and the state size (line)."""
+    """Per micro-batch: rows scored, labels joined, labels dropped as late (bars) and the state size (line).
+
+    Serves lecture section 5.2 (chapter 03, streaming).
+
+    Parameters
+    ----------
+    batches : pandas.DataFrame
+        One row per micro-batch: ``batch``, ``scored``, ``joined``, ``dropped_late``, ``state_rows``.
+    title : str
+        Title of the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, ax = plt.subplots(figsize=(7.5, 4.0))
     x = batches["batch"].to_numpy()
     ax.bar(x - 0.27, batches["scored"], width=0.27, color="#4C72B0", label="rows scored")
@@ -101,8 +155,26 @@ def plot_stream(batches: pd.DataFrame, title: str = "A stream of micro-batches: 
 
 def plot_canary(runs: Mapping[str, pd.DataFrame], max_error_rate: float, min_agreement: float,
                 title: str = "Canary stages: the challenger's share and its guardrails") -> Figure:
-    """One panel per guardrail (error rate, agreement) against the canary stage share, one line per run
-    (``{name: run_canary table}``); the guardrail limits as dashed lines, a cross where a run rolled back."""
+    """One panel per guardrail (error rate, agreement) against the canary stage share, one line per run.
+
+    Serves lecture section 6 (chapter 05). The guardrail limits are dashed lines, a cross marks a stage
+    where a run rolled back.
+
+    Parameters
+    ----------
+    runs : mapping of str to pandas.DataFrame
+        ``{name: run_canary table}`` (columns ``stage share``, ``error rate``, ``agreement``, ``verdict``).
+    max_error_rate : float
+        The error-rate guardrail.
+    min_agreement : float
+        The agreement guardrail.
+    title : str
+        Title of the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.8), sharex=True)
     for i, (name, table) in enumerate(runs.items()):
         x = table["stage share"] * 100
@@ -126,8 +198,26 @@ def plot_canary(runs: Mapping[str, pd.DataFrame], max_error_rate: float, min_agr
 
 def plot_power(rate_a: float, rate_b: float, n_observed: int, alpha: float = 0.05,
                title: str = "How many customers does the A/B test need?") -> Figure:
-    """Power of the two-proportion test against customers per arm for the observed rates, with the
-    customers the test had and the 80 % line."""
+    """Power of the two-proportion test against customers per arm, for the observed rates.
+
+    Serves lecture section 6 (chapter 05, A/B test). Marks the customers the test had, the customers needed
+    and the 80 % line.
+
+    Parameters
+    ----------
+    rate_a, rate_b : float
+        Observed success rates of the two arms.
+    n_observed : int
+        Customers per arm the test had.
+    alpha : float
+        Significance level.
+    title : str
+        Title of the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     from mlops_edu.deployment.abtest import power_of, sample_size
 
     need = sample_size(rate_a, rate_b, alpha) if rate_a != rate_b else n_observed * 100

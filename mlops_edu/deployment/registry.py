@@ -50,6 +50,27 @@ def _client():
 def model_uri(name: str = MODEL_NAME, alias: str | None = CHAMPION, version: int | str | None = None) -> str:
     """The registry URI of a model version, by alias (``models:/name@Champion``) or by version.
 
+    Serves lecture section 10.
+
+    Parameters
+    ----------
+    name : str
+        Registered-model name.
+    alias : str or None
+        Alias to point at (default ``Champion``); ignored when ``version`` is given.
+    version : int, str or None
+        Version number; takes precedence over ``alias``.
+
+    Returns
+    -------
+    str
+        ``models:/<name>/<version>`` or ``models:/<name>@<alias>``.
+
+    Raises
+    ------
+    ValueError
+        When neither an alias nor a version is given.
+
     >>> model_uri("workbook.mlops.mlops_churn", "Challenger")
     'models:/workbook.mlops.mlops_churn@Challenger'
     >>> model_uri("workbook.mlops.mlops_churn", version=3)
@@ -91,17 +112,29 @@ def register(model: Any, name: str = MODEL_NAME, *, description: str | None = No
 
     Parameters
     ----------
-    model: the :class:`mlflow.models.model.ModelInfo` returned by ``log_model``, or its
-        ``models:/m-...`` URI, or a ``runs:/<run_id>/<path>`` URI.
-    name: registered-model name, e.g. ``workbook.mlops.mlops_churn``.
-    description: description of this model version (validation wants >= 20 characters).
-    tags: model-version tags, e.g. ``{"f1_score": 0.61}`` (values are stored as strings).
-    alias: alias to point at the new version (default ``Challenger``; ``None`` for none).
-    model_description: description of the registered model itself, set when it is created.
+    model : ModelInfo or str
+        The :class:`mlflow.models.model.ModelInfo` returned by ``log_model``, or its ``models:/m-...`` URI,
+        or a ``runs:/<run_id>/<path>`` URI.
+    name : str
+        Registered-model name, e.g. ``workbook.mlops.mlops_churn`` (created if it does not exist).
+    description : str or None
+        Description of this model version (validation wants >= 20 characters).
+    tags : mapping or None
+        Model-version tags, e.g. ``{"f1_score": 0.61}`` (values are stored as strings).
+    alias : str or None
+        Alias to point at the new version (default ``Challenger``; ``None`` for none).
+    model_description : str or None
+        Description of the registered model itself, set only when it is created.
 
     Returns
     -------
-    The new :class:`mlflow.entities.model_registry.ModelVersion` (version numbers start at 1).
+    mlflow.entities.model_registry.ModelVersion
+        The new version (version numbers start at 1).
+
+    Raises
+    ------
+    ValueError
+        When ``model`` is neither a ModelInfo nor a ``models:/m-...`` or ``runs:/`` URI.
 
     Example
     -------
@@ -126,14 +159,37 @@ def register(model: Any, name: str = MODEL_NAME, *, description: str | None = No
 
 
 def set_alias(alias: str, version: int | str, name: str = MODEL_NAME) -> None:
-    """Point ``alias`` at ``version`` (an alias names exactly one version; the old pointer moves)."""
+    """Point ``alias`` at ``version`` (an alias names exactly one version; the old pointer moves).
+
+    Serves lecture section 10, steps 3 and 4.
+
+    Parameters
+    ----------
+    alias : str
+        Alias to set, e.g. ``Champion``.
+    version : int or str
+        Model version the alias points at afterwards.
+    name : str
+        Registered-model name.
+    """
     _client().set_registered_model_alias(name, alias, str(int(version)))
 
 
 def version_by_alias(alias: str, name: str = MODEL_NAME):
     """The ModelVersion behind ``name@alias``, or ``None`` when the alias (or the model) does not exist.
 
-    This is the lab's ``try: client.get_model_version_by_alias(...) except: first deploy``.
+    This is the lab's ``try: client.get_model_version_by_alias(...) except: first deploy`` (section 10, step 4).
+
+    Parameters
+    ----------
+    alias : str
+        Alias to resolve.
+    name : str
+        Registered-model name.
+
+    Returns
+    -------
+    mlflow.entities.model_registry.ModelVersion or None
     """
     from mlflow.exceptions import MlflowException
 
@@ -145,6 +201,17 @@ def version_by_alias(alias: str, name: str = MODEL_NAME):
 
 def aliases(name: str = MODEL_NAME) -> dict[str, int]:
     """The aliases of ``name`` as ``{alias: version}``, sorted by alias; ``{}`` if the model is unknown.
+
+    Serves lecture section 10, steps 3 and 4.
+
+    Parameters
+    ----------
+    name : str
+        Registered-model name.
+
+    Returns
+    -------
+    dict of str to int
 
     >>> aliases("workbook.mlops.mlops_churn")   # doctest: +SKIP
     {'Champion': 1}
@@ -159,8 +226,24 @@ def aliases(name: str = MODEL_NAME) -> dict[str, int]:
 
 
 def versions_table(name: str = MODEL_NAME, tags: Iterable[str] = (), *, description: bool = True) -> pd.DataFrame:
-    """One row per version: version, aliases, description (unless ``description=False``) and the chosen
-    tags (no ids, no times)."""
+    """One row per version of ``name``: its aliases, description and chosen tags (no ids, no times).
+
+    Serves lecture section 10, steps 3 and 4.
+
+    Parameters
+    ----------
+    name : str
+        Registered-model name.
+    tags : iterable of str
+        Model-version tags to show as columns (``""`` where a version lacks one).
+    description : bool
+        Include the ``description`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``version``, ``aliases`` (``"-"`` for none), ``description`` and one per tag, by version.
+    """
     client = _client()
     by_version: dict[int, list[str]] = {}
     for alias, version in aliases(name).items():
@@ -186,13 +269,23 @@ def _version(value: Any) -> int | None:
 def lineage(version: int | str, name: str = MODEL_NAME) -> dict[str, Any]:
     """Where a model version comes from: its run and the dataset (Delta table and version) logged as input.
 
-    Serves section 10, step 3 ("show the model version's lineage"). Returns a dict with
-    ``model``, ``version``, ``aliases``, ``run_name``, ``run_id``, ``model_id`` and ``datasets`` (a list of
-    ``{"name", "context", "source_type", "table", "table_version"}``; ``table`` is the folder name of
-    the Delta table, so nothing machine-specific is shown). MLflow 3.17 drops a Delta version of 0 from
-    the serialised source, so the version is also read from the input tag ``delta_table_version`` when
-    the lab logged one. Run and model ids are random: do not print
-    them in a notebook.
+    Serves section 10, step 3 ("show the model version's lineage"). ``table`` is the folder name of the
+    Delta table, so nothing machine-specific is shown. MLflow 3.17 drops a Delta version of 0 from the
+    serialised source, so the version is also read from the input tag ``delta_table_version`` when the lab
+    logged one. Run and model ids are random: do not print them in a notebook.
+
+    Parameters
+    ----------
+    version : int or str
+        Model version.
+    name : str
+        Registered-model name.
+
+    Returns
+    -------
+    dict
+        ``model``, ``version``, ``aliases``, ``run_name``, ``run_id``, ``model_id`` and ``datasets`` (a list
+        of ``{"name", "context", "source_type", "table", "table_version"}``).
     """
     client = _client()
     mv = client.get_model_version(name, str(int(version)))
@@ -226,15 +319,25 @@ def lineage(version: int | str, name: str = MODEL_NAME) -> dict[str, Any]:
 def rollback(name: str = MODEL_NAME, to_version: int | None = None) -> tuple[int, int]:
     """Move ``Champion`` back to the previous champion: one alias move, no retraining, no redeploy.
 
+    Serves lecture section 10. The rolled-back version is tagged
+    ``rolled_back=True`` and the restored one loses its ``archived`` tag.
+
     Parameters
     ----------
-    name: registered model.
-    to_version: version to go back to; default the ``previous_champion`` tag of the current Champion.
+    name : str
+        Registered-model name.
+    to_version : int or None
+        Version to go back to; default the ``previous_champion`` tag of the current Champion.
 
     Returns
     -------
-    ``(from_version, to_version)``. The rolled-back version is tagged ``rolled_back=True`` and the
-    restored one loses its ``archived`` tag.
+    tuple of (int, int)
+        ``(from_version, to_version)``.
+
+    Raises
+    ------
+    RegistryError
+        When there is no Champion, or no ``to_version`` and no ``previous_champion`` tag.
     """
     client = _client()
     champion = version_by_alias(CHAMPION, name)
@@ -259,6 +362,16 @@ def route_event_messages(log_file: str | Path) -> None:
     ``MLFLOW_LOGGING_STREAM``; ``disable_logging()`` does not last, because every silent ``mlflow.autolog``
     call enables that stream again when it returns. Replacing the stream does last. This uses a private
     MLflow name, so ``tests/test_registry.py`` checks it: an MLflow upgrade that renames it fails there.
+
+    Parameters
+    ----------
+    log_file : str or pathlib.Path
+        File the messages are appended to (a second call with the same file does nothing).
+
+    Raises
+    ------
+    RegistryError
+        When this MLflow has no ``MLFLOW_LOGGING_STREAM`` to reroute.
     """
     from mlflow.utils import logging_utils
 

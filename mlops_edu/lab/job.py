@@ -39,6 +39,23 @@ MIN_PER_CLASS = 50
 def threshold_from(value: str | float | None) -> tuple[float | None, str]:
     """Parse ``--f1-threshold``: ``None`` (default: no F1 floor, the dollar gate decides) or a number in [0, 1].
 
+    Serves lecture section 10 (the lab's deploy gate).
+
+    Parameters
+    ----------
+    value : str, float or None
+        The option as given; ``None``, ``""`` or ``"none"`` mean no F1 floor.
+
+    Returns
+    -------
+    tuple of (float or None, str)
+        The threshold and a sentence saying where it came from.
+
+    Raises
+    ------
+    LabError
+        When the value is not a number or lies outside [0, 1].
+
     >>> threshold_from("0.8")
     (0.8, "the lecture's F1 floor, given on the command line")
     """
@@ -56,7 +73,25 @@ def threshold_from(value: str | float | None) -> tuple[float | None, str]:
 def load_customers(data: str | Path | None, *, n: int = 7043, seed: int = 4) -> pd.DataFrame:
     """The lab's raw customers: a Telco-schema CSV (validated, blank TotalCharges allowed) or generated data.
 
-    Raises :class:`mlops_edu.data.SchemaError` naming the missing or malformed columns.
+    Serves lecture section 10, step 1.
+
+    Parameters
+    ----------
+    data : str, pathlib.Path or None
+        CSV with the 21 Telco columns (label ``Churn`` included); ``None`` generates customers.
+    n : int
+        Customers to generate when ``data`` is ``None``.
+    seed : int
+        Seed of the generated customers.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    SchemaError
+        Naming the missing or malformed columns (:class:`mlops_edu.data.SchemaError`).
     """
     from mlops_edu.data.generator import make_customers
     from mlops_edu.data.schema import TELCO_COLUMNS, SchemaError
@@ -81,6 +116,22 @@ def load_customers(data: str | Path | None, *, n: int = 7043, seed: int = 4) -> 
 
 def check_learnable(raw: pd.DataFrame, *, min_rows: int = MIN_ROWS, min_per_class: int = MIN_PER_CLASS) -> None:
     """Refuse data a churn model cannot learn from: too few distinct customers, churners or stayers.
+
+    Serves lecture section 10 (input checks of the headless job).
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        Customers with ``customerID`` and ``Churn`` (duplicate ids count once, the last row kept).
+    min_rows : int
+        Fewest distinct customers accepted.
+    min_per_class : int
+        Fewest churners, and fewest stayers, accepted.
+
+    Raises
+    ------
+    LabError
+        Naming which count is too small.
 
     >>> import pandas as pd
     >>> check_learnable(pd.DataFrame({"customerID": ["a", "b"], "Churn": ["Yes", "No"]}))
@@ -115,7 +166,36 @@ class LabJob:
 def check_input(data: str | Path | None, workspace: str | Path, *, f1_threshold: str | float | None = None,
                 min_gain_usd: float = 0.0, min_gain_f1: float = 0.0, engine: str = "pandas", seed: int = 4,
                 n: int = 7043) -> LabJob:
-    """Check every input of the job without writing anything; raise a ``ValueError`` naming the problem."""
+    """Check every input of the job without writing anything; raise a ``ValueError`` naming the problem.
+
+    Serves lecture sections 6 and 10 ("deploy code, not notebooks": bad input exits 2 before any write).
+
+    Parameters
+    ----------
+    data : str, pathlib.Path or None
+        Telco CSV, or ``None`` for generated customers (:func:`load_customers`).
+    workspace : str or pathlib.Path
+        Folder of the workspace; must be a folder if it exists.
+    f1_threshold : str, float or None
+        ``--f1-threshold`` (:func:`threshold_from`).
+    min_gain_usd, min_gain_f1 : float
+        Declared margins of the promotion rule (finite numbers).
+    engine : str
+        Batch-inference engine, one of :data:`mlops_edu.deployment.inference.ENGINES`.
+    seed : int
+        Seed of the generated data and of the promotion rule's bootstrap.
+    n : int
+        Rows to generate when ``data`` is ``None`` (at least :data:`MIN_ROWS`).
+
+    Returns
+    -------
+    LabJob
+
+    Raises
+    ------
+    LabError or SchemaError
+        Both are ``ValueError``.
+    """
     from mlops_edu.deployment.inference import ENGINES, spark_available
 
     if engine not in ENGINES:
@@ -178,6 +258,15 @@ def _score_with_champion(job: LabJob, ws: Any, prepared: Any) -> dict[str, Any] 
 def run_job(job: LabJob, configs: Sequence[Mapping[str, Any]] = CONFIGS) -> dict[str, Any]:
     """Steps 1-5 on a checked job; returns the summary printed by ``python -m mlops_edu lab``.
 
+    Serves lecture section 10 (all five steps).
+
+    Parameters
+    ----------
+    job : LabJob
+        From :func:`check_input`.
+    configs : sequence of mapping
+        LightGBM configurations step 2 trains (default :data:`~mlops_edu.lab.tables.CONFIGS`).
+
     Returns
     -------
     dict
@@ -217,7 +306,15 @@ def run_job(job: LabJob, configs: Sequence[Mapping[str, Any]] = CONFIGS) -> dict
 def run_lab(data: str | Path | None, workspace: str | Path, *, f1_threshold: str | float | None = None,
             engine: str = "pandas", seed: int = 4, n: int = 7043, min_gain_usd: float = 0.0,
             min_gain_f1: float = 0.0, configs: Sequence[Mapping[str, Any]] = CONFIGS) -> dict[str, Any]:
-    """:func:`check_input` then :func:`run_job`: the whole lab in one call (bad input raises before writing)."""
+    """:func:`check_input` then :func:`run_job`: the whole lab in one call (bad input raises before writing).
+
+    Serves lecture section 10. The parameters are those of :func:`check_input` and :func:`run_job`.
+
+    Returns
+    -------
+    dict
+        The summary of :func:`run_job`.
+    """
     job = check_input(data, workspace, f1_threshold=f1_threshold, min_gain_usd=min_gain_usd,
                       min_gain_f1=min_gain_f1, engine=engine, seed=seed, n=n)
     return run_job(job, configs)
@@ -247,6 +344,17 @@ def _strict(value: Any) -> Any:
 
 def strict_json(summary: Mapping[str, Any], indent: int | None = None) -> str:
     """The summary as strict JSON: NaN/Infinity become ``null`` next to a ``<key>_null_reason``.
+
+    Parameters
+    ----------
+    summary : mapping
+        E.g. the output of :func:`run_job`; numpy scalars are converted.
+    indent : int or None
+        Passed to :func:`json.dumps`.
+
+    Returns
+    -------
+    str
 
     >>> text = strict_json({"roc_auc": float("nan"), "f1": 0.5})
     >>> json.loads(text)["roc_auc"], "roc_auc_null_reason" in text

@@ -17,7 +17,19 @@ NEUTRAL_COLOR = "#8c8c8c"
 
 
 def plot_eda_bars(tables: dict[str, Any]) -> Figure:
-    """Two panels from :func:`mlops_edu.lab.eda`: customers per internet service, churn rate by contract."""
+    """Two panels from :func:`mlops_edu.lab.eda`: customers per internet service, churn rate by contract.
+
+    Serves lecture section 10, step 1.
+
+    Parameters
+    ----------
+    tables : dict
+        Output of :func:`mlops_edu.lab.eda` (``"internet"`` and ``"contract"``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
 
     internet, contract = tables["internet"], tables["contract"]
@@ -40,7 +52,25 @@ def plot_eda_bars(tables: dict[str, Any]) -> Figure:
 
 def plot_roc_and_confusion(y_true: Sequence[int], proba: Sequence[float], threshold: float = 0.5,
                       title: str = "validation") -> Figure:
-    """ROC curve (with its AUC) and the confusion matrix at ``threshold``, side by side."""
+    """ROC curve (with its AUC) and the confusion matrix at ``threshold``, side by side.
+
+    Serves lecture section 10, step 2 (the figure each training run logs).
+
+    Parameters
+    ----------
+    y_true : sequence of int
+        Labels (1 = churn).
+    proba : sequence of float
+        Predicted churn probabilities.
+    threshold : float
+        Decision threshold of the confusion matrix.
+    title : str
+        Title of the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
 
     from mlops_edu.training.plots import draw_confusion, draw_roc
@@ -58,7 +88,18 @@ def plot_roc_and_confusion(y_true: Sequence[int], proba: Sequence[float], thresh
 def plot_business_value(report: Any, title: str | None = None) -> Figure:
     """Dollars on the held-out rows: the Challenger, the Champion (if any) and both policies without a model.
 
-    ``report`` is a :class:`mlops_edu.deployment.report.ValidationReport`.
+    Serves lecture section 10, step 4.
+
+    Parameters
+    ----------
+    report : ValidationReport
+        A :class:`mlops_edu.deployment.report.ValidationReport`.
+    title : str or None
+        Title (default: the accounting, TP x $1,500 - FP x $500).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter
@@ -94,8 +135,19 @@ def plot_business_value(report: Any, title: str | None = None) -> Figure:
 def plot_gains(report: Any, title: str | None = None) -> Figure:
     """The Challenger's gains over its reference with their paired-bootstrap intervals and declared margins.
 
-    Two panels: the gain in F1 and the gain in dollars per customer. A gain passes when its whole
-    interval lies right of the margin (dashed).
+    Serves lecture section 10, step 4. Two panels: the gain in F1 and the gain in dollars per customer. A
+    gain passes when its whole interval lies right of the margin (dashed).
+
+    Parameters
+    ----------
+    report : ValidationReport
+        A :class:`mlops_edu.deployment.report.ValidationReport`.
+    title : str or None
+        Title (default: Challenger version, reference and the intervals' level).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     import matplotlib.pyplot as plt
 
@@ -130,7 +182,21 @@ def plot_gains(report: Any, title: str | None = None) -> Figure:
 
 
 def plot_lineage_chain(chain: Sequence[tuple[str, str]], title: str = "Lineage of the predictions table") -> Figure:
-    """Boxes and arrows: bronze table -> training table -> run -> model version -> alias -> predictions."""
+    """Boxes and arrows: bronze table -> training table -> run -> model version -> alias -> predictions.
+
+    Serves lecture section 10, step 5.
+
+    Parameters
+    ----------
+    chain : sequence of (str, str)
+        ``(kind, label)`` pairs, e.g. from :func:`mlops_edu.lab.lineage_chain`; the ``alias`` box is highlighted.
+    title : str
+        Title of the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyBboxPatch
 

@@ -17,7 +17,21 @@ from mlops_edu.workbook.config import ChapterWorkspace
 # --------------------------------------------------------------------------------------------------
 
 def holdout(prepared: LabTables, sample_rows: int = 200) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
-    """``(X_test, y_test, inference_sample)``: the held-out rows both models are judged on, and rows to score."""
+    """``(X_test, y_test, inference_sample)``: the held-out rows both models are judged on, and rows to score.
+
+    Serves lecture section 10, step 4.
+
+    Parameters
+    ----------
+    prepared : LabTables
+        Table versions written by step 1.
+    sample_rows : int
+        Rows of the inference table in the sample (the first ones).
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, pandas.Series, pandas.DataFrame)
+    """
     from mlops_edu.data.lake import read_table
 
     training = read_table(prepared.training.path, prepared.training.version)
@@ -34,13 +48,31 @@ def batch_inference(ws: ChapterWorkspace, prepared: LabTables, *, engine: str = 
                     name: str = registry.MODEL_NAME, spark: Any = None) -> tuple[TableRef, pd.DataFrame]:
     """Step 5: ``@Champion`` scores the inference table; the result becomes ``mlops_churn_predictions``.
 
-    The predictions table holds the inference table's columns plus ``predictions`` (1 = churn),
-    ``churn_probability`` and ``model_version`` (which Champion scored it). ``engine`` is ``"pandas"``
-    or ``"spark"`` (:mod:`mlops_edu.deployment.inference`).
+    Serves lecture section 10, step 5. The predictions table holds the inference table's columns plus
+    ``predictions`` (1 = churn), ``churn_probability`` and ``model_version`` (which Champion scored it).
+
+    Parameters
+    ----------
+    ws : ChapterWorkspace
+        The workspace (the predictions table is written into its lake).
+    prepared : LabTables
+        Table versions written by step 1.
+    engine : str
+        ``"pandas"`` or ``"spark"`` (:mod:`mlops_edu.deployment.inference`).
+    name : str
+        Registered-model name.
+    spark : SparkSession or None
+        Session for ``engine="spark"``.
 
     Returns
     -------
-    ``(TableRef, predictions frame)``.
+    tuple of (TableRef, pandas.DataFrame)
+        The predictions table written and the predictions frame.
+
+    Raises
+    ------
+    LabError
+        When ``name@Champion`` does not exist.
     """
     from mlops_edu.data.lake import read_table, write_table
     from mlops_edu.deployment.inference import batch_score
@@ -59,9 +91,29 @@ def batch_inference(ws: ChapterWorkspace, prepared: LabTables, *, engine: str = 
 def lineage_chain(prepared: LabTables, predictions: TableRef, name: str = registry.MODEL_NAME) -> list[tuple[str, str]]:
     """Bronze version -> training version -> run -> model version -> alias -> predictions version.
 
-    Reads the Champion's lineage from the registry (its run, the dataset logged as the run's input and
-    the bronze version the run was tagged with), so the chain is what MLflow recorded, not what the
-    notebook remembers: after a rollback it shows the older tables the restored Champion came from.
+    Serves lecture section 10, step 5. Reads the Champion's lineage from the registry (its run, the dataset
+    logged as the run's input and the bronze version the run was tagged with), so the chain is what MLflow
+    recorded, not what the notebook remembers: after a rollback it shows the older tables the restored
+    Champion came from.
+
+    Parameters
+    ----------
+    prepared : LabTables
+        Step 1's tables (the bronze version is the fallback when the run has no tag).
+    predictions : TableRef
+        The predictions table of :func:`batch_inference`.
+    name : str
+        Registered-model name.
+
+    Returns
+    -------
+    list of (str, str)
+        ``(kind, label)`` pairs, as :func:`mlops_edu.lab.plots.plot_lineage_chain` draws them.
+
+    Raises
+    ------
+    LabError
+        When ``name@Champion`` does not exist.
     """
     champion = registry.version_by_alias(registry.CHAMPION, name)
     if champion is None:

@@ -47,9 +47,20 @@ class LabError(ValueError):
 def open_workspace(root: str | Path, seed: int = 4) -> ChapterWorkspace:
     """Use the folder ``root`` as the lab's workspace (MLflow store, Delta lake, logs), keeping what it has.
 
-    The headless job's counterpart of ``setup_chapter("09")``: nothing is moved aside, so running the
-    job again in the same folder registers a new version and compares it with the existing Champion.
-    Warnings and library logs go to ``root/logs/chapter.log``.
+    Serves lecture section 10. The headless job's counterpart of ``setup_chapter("09")``: nothing is moved
+    aside, so running the job again in the same folder registers a new version and compares it with the
+    existing Champion. Warnings and library logs go to ``root/logs/chapter.log``.
+
+    Parameters
+    ----------
+    root : str or pathlib.Path
+        The workspace folder.
+    seed : int
+        The chapter seed.
+
+    Returns
+    -------
+    ChapterWorkspace
     """
     return setup_chapter("09", seed=seed, experiment=EXPERIMENT, root=root)
 
@@ -74,7 +85,24 @@ class LabTables:
 
 
 def write_bronze(raw: pd.DataFrame, ws: ChapterWorkspace, mode: str = "overwrite") -> TableRef:
-    """Land the raw customers, as received, in the bronze Delta table (``mode`` overwrite or append)."""
+    """Land the raw customers, as received, in the bronze Delta table.
+
+    Serves lecture section 10, step 1.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        The customers as received.
+    ws : ChapterWorkspace
+        The workspace (the table lives in ``ws.lake``).
+    mode : str
+        ``"overwrite"`` or ``"append"``.
+
+    Returns
+    -------
+    TableRef
+        The bronze version written and its rows (all rows of that version after an append).
+    """
     from mlops_edu.data.lake import write_table
 
     path = ws.table(BRONZE)
@@ -87,8 +115,23 @@ def write_bronze(raw: pd.DataFrame, ws: ChapterWorkspace, mode: str = "overwrite
 def eda(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The lab's short EDA: customers per internet service type, churn rate by contract.
 
-    Returns ``{"internet": customers and share per InternetService, "contract": customers and churn
-    rate per Contract}``, sorted by the published category order.
+    Serves lecture section 10, step 1.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Customers with ``InternetService``, ``Contract`` and ``Churn``.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``{"internet": customers and share per InternetService, "contract": customers and churn rate per
+        Contract}``, sorted by the published category order.
+
+    Raises
+    ------
+    LabError
+        When one of the three columns is missing.
     """
     for col in ("InternetService", "Contract", "Churn"):
         if col not in df.columns:
@@ -107,9 +150,24 @@ def eda(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
 def clean(df: pd.DataFrame) -> pd.DataFrame:
     """Validate the Telco schema, drop duplicate customers (keep the latest row), fill blank TotalCharges.
 
-    A blank ``TotalCharges`` belongs to a customer with tenure 0 who has not been billed yet: it becomes
-    0.0 (:func:`mlops_edu.data.fill_unbilled_total_charges`, the one rule, which validation guarantees is
-    the only kind of blank). Raises :class:`mlops_edu.data.SchemaError` naming the columns that do not fit.
+    Serves lecture section 10, step 1. A blank ``TotalCharges`` belongs to a customer with tenure 0 who has
+    not been billed yet: it becomes 0.0 (:func:`mlops_edu.data.fill_unbilled_total_charges`, the one rule,
+    which validation guarantees is the only kind of blank).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Raw customers, label included.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer, with a new index.
+
+    Raises
+    ------
+    SchemaError
+        Naming the columns that do not fit (:class:`mlops_edu.data.SchemaError`).
     """
     from mlops_edu.data.validation import fill_unbilled_total_charges, validate_customers
 
@@ -128,8 +186,29 @@ def assign_split(ids: pd.Series, *, inference_share: float = INFERENCE_SHARE,
                  splits: Sequence[tuple[str, float]] = SPLITS, salt: str = "mlops-churn") -> pd.Series:
     """``"inference"``, ``"train"``, ``"validation"`` or ``"test"`` for each customer id, by a stable hash.
 
-    Deterministic and independent of row order and of other customers: new data never moves an old
-    customer to another split.
+    Serves lecture section 10, step 1. Deterministic and independent of row order and of other customers:
+    new data never moves an old customer to another split.
+
+    Parameters
+    ----------
+    ids : pandas.Series
+        Customer ids.
+    inference_share : float
+        Share held back as the inference table, in [0, 1).
+    splits : sequence of (str, float)
+        Names and shares of the labelled splits (positive, summing to 1).
+    salt : str
+        Salt of the hash; another salt gives another split.
+
+    Returns
+    -------
+    pandas.Series
+        Named ``split``, dtype ``string``, with the index of ``ids``.
+
+    Raises
+    ------
+    LabError
+        When the shares are not positive, do not sum to 1, or ``inference_share`` is outside [0, 1).
 
     >>> assign_split(pd.Series(["7590-VHVEG", "5575-GNVDE"])).tolist()   # doctest: +SKIP
     ['train', 'test']
@@ -152,14 +231,24 @@ def assign_split(ids: pd.Series, *, inference_share: float = INFERENCE_SHARE,
 def prepare_tables(ws: ChapterWorkspace, bronze_version: int | None = None) -> LabTables:
     """Step 1: read bronze, clean, add features, write the training table (with ``split``) and inference table.
 
+    Serves lecture section 10, step 1.
+
     Parameters
     ----------
-    ws: the workspace (tables live in ``ws.lake``).
-    bronze_version: the bronze version to read (default: the latest).
+    ws : ChapterWorkspace
+        The workspace (tables live in ``ws.lake``).
+    bronze_version : int or None
+        The bronze version to read (default: the latest).
 
     Returns
     -------
-    :class:`LabTables` with the versions and sizes written.
+    LabTables
+        The versions and sizes written.
+
+    Raises
+    ------
+    LabError
+        When a split ends up empty (too few customers).
     """
     from mlops_edu.data.lake import read_table, table_version, write_table
     from mlops_edu.training.features import add_features
@@ -184,14 +273,45 @@ def prepare_tables(ws: ChapterWorkspace, bronze_version: int | None = None) -> L
 
 
 def history(table: TableRef) -> pd.DataFrame:
-    """The Delta history of a lab table without timestamps (version, operation, mode, rows added)."""
+    """The Delta history of a lab table without timestamps (version, operation, mode, rows added).
+
+    Serves lecture section 10 (which data version trained which model).
+
+    Parameters
+    ----------
+    table : TableRef
+        The table.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     from mlops_edu.data.lake import table_history
 
     return table_history(table.path).drop(columns=["timestamp"])
 
 
 def split_frame(training: pd.DataFrame, split: str) -> tuple[pd.DataFrame, pd.Series]:
-    """``(X, y)`` of one split of the training table (features only: no id, label, split, teaching columns)."""
+    """``(X, y)`` of one split of the training table (features only: no id, label, split, teaching columns).
+
+    Serves lecture section 10, steps 2 and 4.
+
+    Parameters
+    ----------
+    training : pandas.DataFrame
+        The training table, with its ``split`` column.
+    split : str
+        ``"train"``, ``"validation"`` or ``"test"``.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, pandas.Series)
+
+    Raises
+    ------
+    LabError
+        When the split has no rows.
+    """
     from mlops_edu.training.features import split_xy
 
     part = training[training["split"] == split].drop(columns=list(DROP_FROM_FEATURES))

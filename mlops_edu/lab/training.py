@@ -27,14 +27,39 @@ dataset are logged by hand (the model with pinned requirements, the dataset as a
 
 
 def run_tags(prepared: LabTables, params: Mapping[str, Any]) -> dict[str, str]:
-    """The tags a lab run carries: which table versions trained it and its configuration (for step 3)."""
+    """Lecture 10, step 2: the tags of a lab run (the table versions that trained it, its configuration).
+
+    Parameters
+    ----------
+    prepared : LabTables
+        Step 1's tables.
+    params : mapping
+        The run's LightGBM configuration (stored as sorted JSON in ``lab_config``).
+
+    Returns
+    -------
+    dict of str to str
+    """
     return {"training_table_version": str(prepared.training.version),
             "bronze_table_version": str(prepared.bronze.version), "lab_step": "2-training",
             "lab_config": json.dumps(dict(params), sort_keys=True)}
 
 
 def training_dataset(prepared: LabTables, training: pd.DataFrame | None = None):
-    """The training table version as an MLflow dataset whose source is the Delta table (for ``log_input``)."""
+    """Lecture 10, step 2: the training table version as an MLflow dataset sourced from the Delta table.
+
+    Parameters
+    ----------
+    prepared : LabTables
+        Step 1's tables.
+    training : pandas.DataFrame or None
+        The training table if already read (default: read ``prepared.training``'s version).
+
+    Returns
+    -------
+    mlflow.data.pandas_dataset.PandasDataset
+        Named ``mlops_churn_training``, target ``Churn``.
+    """
     import mlflow
 
     from mlops_edu.data.lake import dataset_source, read_table
@@ -46,7 +71,24 @@ def training_dataset(prepared: LabTables, training: pd.DataFrame | None = None):
 
 
 def log_validation(model: Any, X_val: pd.DataFrame, y_val: pd.Series, title: str = "validation") -> dict[str, float]:
-    """Log ``val_*`` metrics and the ROC curve + confusion matrix on the validation rows to the active run."""
+    """Lecture 10, step 2: log ``val_*`` metrics, ROC curve and confusion matrix of the validation rows.
+
+    Parameters
+    ----------
+    model : estimator
+        A fitted classifier with ``predict_proba``.
+    X_val : pandas.DataFrame
+        Validation features.
+    y_val : pandas.Series
+        Validation labels.
+    title : str
+        Title of the figure (logged as ``figures/roc_and_confusion.png``).
+
+    Returns
+    -------
+    dict of str to float
+        The validation metrics, without the ``val_`` prefix.
+    """
     import matplotlib.pyplot as plt
     import mlflow
 
@@ -66,12 +108,27 @@ def train_configs(ws: ChapterWorkspace, prepared: LabTables, configs: Sequence[M
                   *, seed: int = 4, run_prefix: str = "lightgbm", first: int = 1) -> pd.DataFrame:
     """Step 2: one MLflow run per LightGBM configuration on the training table version of ``prepared``.
 
-    Each run (named ``<run_prefix>-<i>``, ``i`` from ``first``, tagged by :func:`run_tags`) holds, in this
-    order: the dataset lineage (``mlflow.log_input`` of the Delta table version, *before* training), what
-    ``mlflow.autolog`` records (:data:`AUTOLOG`: params, training metrics and figures), the validation
-    metrics and figure (:func:`log_validation`) and the model (``mlops_edu.training.log_model``: signature,
-    input example, pinned requirements). The test rows are not touched: they judge only the registered
-    Challenger (step 4).
+    Serves lecture section 10, step 2. Each run (named ``<run_prefix>-<i>``, tagged by :func:`run_tags`)
+    holds, in this order: the dataset lineage (``mlflow.log_input`` of the Delta table version, *before*
+    training), what ``mlflow.autolog`` records (:data:`AUTOLOG`: params, training metrics and figures), the
+    validation metrics and figure (:func:`log_validation`) and the model (``mlops_edu.training.log_model``:
+    signature, input example, pinned requirements). The test rows are not touched: they judge only the
+    registered Challenger (step 4).
+
+    Parameters
+    ----------
+    ws : ChapterWorkspace
+        The workspace (its MLflow store holds the experiment :data:`~mlops_edu.lab.tables.EXPERIMENT`).
+    prepared : LabTables
+        Step 1's tables.
+    configs : sequence of mapping
+        LightGBM configurations, one run each.
+    seed : int
+        Seed of every model.
+    run_prefix : str
+        Start of the run names.
+    first : int
+        Number of the first run.
 
     Returns
     -------
@@ -110,7 +167,24 @@ def train_configs(ws: ChapterWorkspace, prepared: LabTables, configs: Sequence[M
 
 
 def lab_runs(training_version: int, metric: str = "val_f1") -> pd.DataFrame:
-    """``mlflow.search_runs`` over the lab's runs trained on ``training_version``, best ``metric`` first."""
+    """Lecture 10, step 3: ``mlflow.search_runs`` over the runs trained on ``training_version``, best first.
+
+    Parameters
+    ----------
+    training_version : int
+        Version of the training table (the runs' ``training_table_version`` tag).
+    metric : str
+        Metric to sort by, descending (ties by run name).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    LabError
+        When the experiment does not exist or no run was trained on that version.
+    """
     import mlflow
 
     if mlflow.get_experiment_by_name(EXPERIMENT) is None:
@@ -142,12 +216,42 @@ class Registered:
 
 
 def best_run(ws: ChapterWorkspace, training_version: int, metric: str = "val_f1") -> pd.Series:
-    """The run with the highest ``metric`` among the runs trained on ``training_version`` (search_runs)."""
+    """Lecture 10, step 3: the run with the highest ``metric`` among those trained on ``training_version``.
+
+    Parameters
+    ----------
+    ws : ChapterWorkspace
+        The workspace (not used: the active tracking store is searched).
+    training_version : int
+        Version of the training table.
+    metric : str
+        Metric to maximise.
+
+    Returns
+    -------
+    pandas.Series
+        The ``search_runs`` row of the best run.
+    """
     return lab_runs(training_version, metric).iloc[0]
 
 
 def logged_model_uri(run_id: str) -> str:
-    """``models:/<model id>`` of the model logged in run ``run_id`` (what ``mlflow.register_model`` takes)."""
+    """Lecture 10, step 3: ``models:/<model id>`` of the model logged in run ``run_id`` (to register).
+
+    Parameters
+    ----------
+    run_id : str
+        The run.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    LabError
+        When the run has no logged model.
+    """
     import mlflow
 
     run = mlflow.get_run(run_id)
@@ -159,7 +263,19 @@ def logged_model_uri(run_id: str) -> str:
 
 
 def describe_run(run: pd.Series, prepared: LabTables) -> str:
-    """The model-version description of a ``search_runs`` row (what it is, what trained it, how it scored)."""
+    """Lecture 10, step 3: the model-version description of a ``search_runs`` row (what, trained on, scores).
+
+    Parameters
+    ----------
+    run : pandas.Series
+        A ``search_runs`` row with ``tags.lab_config`` and the ``val_f1`` and ``val_roc_auc`` metrics.
+    prepared : LabTables
+        Step 1's tables (for the training table version).
+
+    Returns
+    -------
+    str
+    """
     config = json.loads(run.get("tags.lab_config") or "{}")
     f1, auc = (float(run.get(f"metrics.{k}", float("nan"))) for k in ("val_f1", "val_roc_auc"))
     return (f"LightGBM churn classifier ({_config_label(config) or 'default parameters'}) trained on "
@@ -167,7 +283,23 @@ def describe_run(run: pd.Series, prepared: LabTables) -> str:
 
 
 def register_best(ws: ChapterWorkspace, prepared: LabTables, name: str = registry.MODEL_NAME) -> Registered:
-    """Step 3: register the best run by validation F1 as ``name``, with description, tags and ``@Challenger``."""
+    """Step 3: register the best run by validation F1 as ``name``, with description, tags and ``@Challenger``.
+
+    Serves lecture section 10, step 3.
+
+    Parameters
+    ----------
+    ws : ChapterWorkspace
+        The workspace.
+    prepared : LabTables
+        Step 1's tables; only runs trained on its training version compete.
+    name : str
+        Registered-model name.
+
+    Returns
+    -------
+    Registered
+    """
     run = best_run(ws, prepared.training.version)
     metrics = {k[len("metrics."):]: float(v) for k, v in run.items() if k.startswith("metrics.") and pd.notna(v)}
     config = json.loads(run.get("tags.lab_config") or "{}")
@@ -186,8 +318,21 @@ def register_best(ws: ChapterWorkspace, prepared: LabTables, name: str = registr
 
 
 def run_contents(run_id: str) -> pd.DataFrame:
-    """What one training run holds, as a printable table (no ids): dataset input, params, metrics,
-    artifacts, the logged model and its pinned requirements (section 10, step 2)."""
+    """What one training run holds, as a printable table (no ids).
+
+    Serves lecture section 10, step 2: dataset input, params, metrics, artifacts, the logged model and its
+    pinned requirements.
+
+    Parameters
+    ----------
+    run_id : str
+        The run.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``holds``, one column ``value``.
+    """
     import mlflow
     from mlflow import MlflowClient
 
@@ -228,7 +373,20 @@ def run_contents(run_id: str) -> pd.DataFrame:
 
 
 def lineage_table(version: int, name: str = registry.MODEL_NAME) -> pd.DataFrame:
-    """The lineage of a model version as a printable table (no run or model ids)."""
+    """Lecture 10, step 3: the lineage of a model version as a printable table (no run or model ids).
+
+    Parameters
+    ----------
+    version : int
+        Model version.
+    name : str
+        Registered-model name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``link``, one column ``value``: the model, its aliases, its run and its input datasets.
+    """
     lin = registry.lineage(version, name)
     rows = [("registered model", f"{lin['model']} v{lin['version']}"),
             ("aliases", ", ".join(lin["aliases"]) or "-"),

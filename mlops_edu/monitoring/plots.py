@@ -18,8 +18,24 @@ SIGNAL_COLORS = {"input": "#4C72B0", "prediction": "#8172B3", "estimated": "#DD8
 
 def plot_sample_size_trap(table: pd.DataFrame, threshold: float = 0.1,
                           title: str = "With no drift at all, PSI shrinks only as the sample grows") -> Figure:
-    """Mean PSI of two samples of the same distribution against the sample size, with the expected value
-    (B-1)(1/n+1/m) and the 0.1 rule of thumb (``table`` from :func:`~mlops_edu.monitoring.sample_size_table`)."""
+    """Mean PSI of two samples of the same distribution against the sample size, with its expected value.
+
+    Serves lecture section 5.3 (chapter 04, thresholds). Draws the expected value (B-1)(1/n+1/m) and the
+    rule of thumb as a horizontal line.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`~mlops_edu.monitoring.sample_size_table` (indexed by n; ``psi_mean``, ``psi_expected``).
+    threshold : float
+        The rule of thumb drawn.
+    title : str
+        Title of the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     n = table.index.to_numpy(dtype=float)
     fig, ax = plt.subplots(figsize=(6.5, 4.0))
     grid = np.logspace(np.log10(n.min()), np.log10(n.max()), 50)
@@ -40,8 +56,29 @@ def plot_sample_size_trap(table: pd.DataFrame, threshold: float = 0.1,
 
 def plot_signals(timelines: Mapping[str, pd.DataFrame], drift_month: int, *, input_threshold: float | None = None,
                  f1_floor: float | None = None, title: str = "Which signal sees which drift?") -> Figure:
-    """One column per scenario, three rows: input drift share, prediction drift (PSI), and F1 estimated
-    without labels against realised F1 (each point drawn at its month, realised F1 is known a month later)."""
+    """One column per scenario, three rows: input drift share, prediction drift (PSI), F1 estimated vs realised.
+
+    Serves lecture section 5.3 (chapter 04). Each point is drawn at its month (realised F1 is known a month
+    later).
+
+    Parameters
+    ----------
+    timelines : mapping of str to pandas.DataFrame
+        ``{scenario: timeline}`` with ``month``, ``input_drift_share``, ``prediction_psi``, ``f1_estimated``
+        and ``f1_realised``.
+    drift_month : int
+        The (0-based) month the drift starts; it and the months after it are shaded.
+    input_threshold : float or None
+        Alert threshold on the input drift share, drawn if given.
+    f1_floor : float or None
+        F1 floor, drawn if given.
+    title : str
+        Title of the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     names = list(timelines)
     fig, axes = plt.subplots(3, len(names), figsize=(4.2 * len(names), 7.4), sharex=True, sharey="row", squeeze=False)
     for j, name in enumerate(names):
@@ -72,8 +109,23 @@ def plot_signals(timelines: Mapping[str, pd.DataFrame], drift_month: int, *, inp
 
 def plot_loop(runs: Mapping[str, pd.DataFrame], events: Mapping[int, str] | None = None,
               title: str = "The closed loop, month by month") -> Figure:
-    """F1 and dollars per month for each maturity level (``runs[level]`` has ``month``, ``f1``, ``value``,
-    ``trained``); triangles mark the months a new model went live."""
+    """F1 and dollars per month for each maturity level; triangles mark the months a new model went live.
+
+    Serves lecture section 8 (chapter 10).
+
+    Parameters
+    ----------
+    runs : mapping of str to pandas.DataFrame
+        ``{level: run}``, each with ``month``, ``f1``, ``value`` (dollars) and ``deployed`` (bool).
+    events : mapping of int to str or None
+        ``{month: text}`` marked with a dotted line and the text.
+    title : str
+        Title of the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, (top, low) = plt.subplots(2, 1, figsize=(9.0, 6.4), sharex=True)
     for i, (level, run) in enumerate(runs.items()):
         x = run["month"].to_numpy() + 1
@@ -98,7 +150,23 @@ def plot_loop(runs: Mapping[str, pd.DataFrame], events: Mapping[int, str] | None
 
 def plot_system_windows(windows: pd.DataFrame, latency_limit: float | None = None,
                         error_limit: float | None = None, title: str = "The scoring server, window by window") -> Figure:
-    """Error rate and p95 latency per window of the server's request log, with the alert thresholds."""
+    """Error rate and p95 latency per window of the server's request log, with the alert thresholds.
+
+    Serves lecture section 5.3 (chapter 04, the system signals).
+
+    Parameters
+    ----------
+    windows : pandas.DataFrame
+        One row per window (index: its name), with ``error_rate`` and ``latency_p95_ms``.
+    latency_limit, error_limit : float or None
+        Alert thresholds, drawn if given.
+    title : str
+        Title of the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 3.4))
     names = [str(w) for w in windows.index]
     left.bar(names, windows["error_rate"], color=SIGNAL_COLORS["realised"])

@@ -36,8 +36,22 @@ def _color(name: str, i: int) -> str:
 # --------------------------------------------------------------------------------------------------
 
 def draw_confusion(ax: Any, y_true: Sequence[int], proba: Sequence[float], threshold: float = 0.5) -> np.ndarray:
-    """Draw the stay/churn confusion matrix on ``ax``, each cell saying what it means for a retention
-    team (shared by chapter 02 and the lab's run figures); returns the counts."""
+    """Draw the stay/churn confusion matrix on ``ax``, each cell saying what it means for a retention team.
+
+    Serves lecture section 5.1 (chapter 02) and the lab's run figures (section 10).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    y_true, proba : sequence
+        Labels (1 = churn) and churn probabilities; a probability >= ``threshold`` predicts churn.
+    threshold : float
+
+    Returns
+    -------
+    numpy.ndarray
+        The counts ``[[tn, fp], [fn, tp]]``.
+    """
     from mlops_edu.training.metrics import confusion_counts
 
     y = np.asarray(y_true).astype(int)
@@ -61,7 +75,16 @@ def draw_confusion(ax: Any, y_true: Sequence[int], proba: Sequence[float], thres
 
 
 def draw_roc(ax: Any, curves: Mapping[str, tuple[Sequence[int], Sequence[float]]]) -> None:
-    """Draw one ROC curve per entry of ``{"name": (y_true, proba)}`` on ``ax``, AUC in the legend."""
+    """Draw one ROC curve per entry of ``{"name": (y_true, proba)}`` on ``ax``, AUC in the legend.
+
+    Serves lecture section 5.1 (chapter 02) and the lab's run figures (section 10).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    curves : mapping of str to (sequence, sequence)
+        ``{name: (y_true, proba)}``.
+    """
     from sklearn.metrics import roc_auc_score, roc_curve
 
     for i, (name, (y, p)) in enumerate(curves.items()):
@@ -76,7 +99,19 @@ def draw_roc(ax: Any, curves: Mapping[str, tuple[Sequence[int], Sequence[float]]
 
 def plot_confusion_matrix(y_true: Sequence[int], proba: Sequence[float], threshold: float = 0.5,
                      title: str = "Confusion matrix (validation)") -> Figure:
-    """Counts of stay/churn predicted vs actual, with what each cell means for a retention team."""
+    """Counts of stay/churn predicted vs actual, with what each cell means (lecture section 5.1, chapter 02).
+
+    Parameters
+    ----------
+    y_true, proba, threshold
+        As in :func:`draw_confusion`.
+    title : str
+        Title; the threshold is appended.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, ax = plt.subplots(figsize=(5.2, 4.2))
     draw_confusion(ax, y_true, proba, threshold)
     ax.set_title(f"{title}, threshold {threshold:g}")
@@ -86,7 +121,18 @@ def plot_confusion_matrix(y_true: Sequence[int], proba: Sequence[float], thresho
 
 def plot_roc_curves(curves: Mapping[str, tuple[Sequence[int], Sequence[float]]],
                title: str = "ROC curves of the candidates (validation)") -> Figure:
-    """ROC curve per candidate: ``{"LightGBM": (y_true, proba), ...}``; AUC in the legend."""
+    """ROC curve per candidate, AUC in the legend (lecture section 5.1, chapter 02).
+
+    Parameters
+    ----------
+    curves : mapping of str to (sequence, sequence)
+        ``{"LightGBM": (y_true, proba), ...}``.
+    title : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, ax = plt.subplots(figsize=(5.5, 4.5))
     draw_roc(ax, curves)
     ax.set_title(title)
