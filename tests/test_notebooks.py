@@ -1,13 +1,16 @@
 """What graders rely on: every committed chapter is executed, clean, follows the chapter anatomy, and its
-student edition executes with every exercise "not attempted". (nbval itself re-executes each chapter and
+student edition executes with every exercise "not attempted" and leaves no scoring server behind. (nbval itself re-executes each chapter and
 compares outputs; it would pass a notebook without outputs, hence these checks.)"""
 
+import contextlib
 import re
 from pathlib import Path
 
 import nbformat
+import psutil
 import pytest
 
+from mlops_edu.deployment.serving import scoring_processes
 from mlops_edu.workbook.config import HOME_ENV
 from mlops_edu.workbook.notebooks import CHAPTER_RE, write_student_edition
 from mlops_edu.workbook.runner import find_chapters, run_chapters
@@ -88,14 +91,40 @@ def test_chapter_anatomy(path):
         assert f"{match.group(1)} Correct" in printed, f"{match.group(1)}: the reference solution must pass"
 
 
+def _listening_ports(pids: list[int]) -> list[int]:
+    ports = []
+    for pid in pids:
+        try:
+            ports += [c.laddr.port for c in psutil.Process(pid).net_connections() if c.status == psutil.CONN_LISTEN]
+        except psutil.NoSuchProcess:
+            pass
+    return ports
+
+
 @pytest.mark.slow
-def test_student_edition_executes_with_every_exercise_not_attempted(tmp_path):
+def test_student_edition_executes_with_every_exercise_not_attempted_and_leaves_no_server(tmp_path, monkeypatch):
+    """One quick run of the student edition checks both what students get and that no chapter (03 and 05
+    start scoring servers) leaves a process or a listening port behind: checked after each chapter."""
     written = write_student_edition(CHAPTERS, tmp_path / "student")
-    home = Path(__import__("os").environ[HOME_ENV])
-    results = run_chapters(written, jobs=2, quick=True, fail_fast=False, home=home, results=tmp_path / "results",
-                           write_back=False, echo=lambda *a, **k: None)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv(HOME_ENV, str(home))
+    leftovers: dict[str, tuple[list[int], list[int]]] = {}
+
+    def after_each_chapter(line: str, **_: object) -> None:
+        left = scoring_processes(str(home))
+        if left:
+            leftovers[line] = (left, _listening_ports(left))
+            for pid in left:  # do not leak them into the rest of the session
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    psutil.Process(pid).kill()
+
+    results = run_chapters(written, jobs=1, quick=True, fail_fast=False, home=home, results=tmp_path / "results",
+                           write_back=False, echo=after_each_chapter)
     failed = [f"{r.notebook} cell {r.cell}: {r.error}" for r in results if r.status != "ok"]
     assert not failed, "\n".join(failed)
+    assert not leftovers, f"scoring servers left running (pids, ports) after: {leftovers}"
+    assert {p.name[:2] for p in written} >= {"03", "05"}, "the chapters that start servers were run"
     for path in written:
         student = nbformat.read(path, as_version=4)
         assert "### BEGIN SOLUTION" not in "".join(c.source for c in student.cells if c.cell_type == "code")
