@@ -101,36 +101,45 @@ def _listening_ports(pids: list[int]) -> list[int]:
     return ports
 
 
-@pytest.mark.slow
-def test_student_edition_executes_with_every_exercise_not_attempted_and_leaves_no_server(tmp_path, monkeypatch):
-    """One quick run of the student edition checks both what students get and that no chapter (03 and 05
-    start scoring servers) leaves a process or a listening port behind: checked after each chapter."""
-    written = write_student_edition(CHAPTERS, tmp_path / "student")
+def _check_student_edition(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A quick run of a chapter's student edition checks both what students get and that the chapter (03 and
+    05 start scoring servers) leaves no process and no listening port behind."""
+    written = write_student_edition([path], tmp_path / "student")
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv(HOME_ENV, str(home))
-    leftovers: dict[str, tuple[list[int], list[int]]] = {}
-
-    def after_each_chapter(line: str, **_: object) -> None:
-        left = scoring_processes(str(home))
-        if left:
-            leftovers[line] = (left, _listening_ports(left))
-            for pid in left:  # do not leak them into the rest of the session
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    psutil.Process(pid).kill()
-
     results = run_chapters(written, jobs=1, quick=True, fail_fast=False, home=home, results=tmp_path / "results",
-                           write_back=False, echo=after_each_chapter)
+                           write_back=False, echo=lambda *a, **k: None)
+    left = scoring_processes(str(home))
+    ports = _listening_ports(left)
+    for pid in left:  # do not leak them into the rest of the session
+        with contextlib.suppress(psutil.NoSuchProcess):
+            psutil.Process(pid).kill()
     failed = [f"{r.notebook} cell {r.cell}: {r.error}" for r in results if r.status != "ok"]
     assert not failed, "\n".join(failed)
-    assert not leftovers, f"scoring servers left running (pids, ports) after: {leftovers}"
-    assert {p.name[:2] for p in written} >= {"03", "05"}, "the chapters that start servers were run"
-    for path in written:
-        student = nbformat.read(path, as_version=4)
+    assert not left, f"{path.name} left scoring servers running: pids {left}, listening on {ports}"
+    for copy in written:
+        student = nbformat.read(copy, as_version=4)
         assert "### BEGIN SOLUTION" not in "".join(c.source for c in student.cells if c.cell_type == "code")
-        executed = nbformat.read(tmp_path / "results" / "executed" / path.name, as_version=4)
+        executed = nbformat.read(tmp_path / "results" / "executed" / copy.name, as_version=4)
         checks = [c for c in executed.cells if c.cell_type == "code" and CHECK_CELL.match(c.source)]
         assert checks
         for cell in checks:
             name = CHECK_CELL.match(cell.source).group(1)
-            assert f"{name}: not attempted" in "".join(_text(o) for o in cell.outputs), f"{path.name} {name}"
+            assert f"{name}: not attempted" in "".join(_text(o) for o in cell.outputs), f"{copy.name} {name}"
+
+
+def _student_test(path: Path):
+    @pytest.mark.slow
+    def test_student_edition_executes_not_attempted_and_leaves_no_server(self, tmp_path, monkeypatch):
+        _check_student_edition(path, tmp_path, monkeypatch)
+
+    return test_student_edition_executes_not_attempted_and_leaves_no_server
+
+
+# One class per chapter: pytest-xdist's --dist loadscope schedules each class on its own, so the eleven
+# student-edition runs spread over the workers (a module's tests, and a notebook's cells, stay together).
+for _path in CHAPTERS:
+    _name = f"TestStudentEdition{_path.name[:2]}"
+    globals()[_name] = type(_name, (), {"test_executes_not_attempted_and_leaves_no_server": _student_test(_path)})
+
