@@ -52,7 +52,7 @@ def _group_alive(pgid: int) -> bool:
         try:
             if proc.info["status"] != psutil.STATUS_ZOMBIE and os.getpgid(proc.pid) == pgid:
                 return True
-        except (ProcessLookupError, psutil.NoSuchProcess):
+        except (ProcessLookupError, PermissionError, psutil.Error):
             continue
     return False
 
