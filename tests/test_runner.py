@@ -9,7 +9,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from mlops_edu.workbook.config import HOME_ENV
 from mlops_edu.workbook.notebooks import normalise, student_edition, write_notebook
-from mlops_edu.workbook.runner import RunnerError, find_chapters, longest_first, main
+from mlops_edu.workbook.runner import (ChapterResult, RunnerError, chapter_seconds, find_chapters, longest_first,
+                                      main, write_results)
 
 
 def _notebook(*sources, params=True):
@@ -194,14 +195,20 @@ def test_normalise_merges_split_stream_outputs():
     assert texts == ["a\nb\n", None, "c\n"]
 
 
-def test_longest_first_orders_by_the_last_manifest(tmp_path):
+def test_longest_first_orders_by_the_seconds_of_earlier_full_runs(tmp_path):
     chapters = [tmp_path / f"{n}_x.ipynb" for n in ("00", "01", "02", "03")]
     manifest = tmp_path / "manifest.json"
     assert longest_first(chapters, manifest) == chapters                      # no manifest: file order
-    manifest.write_text(json.dumps({"chapters": [
-        {"chapter": "00", "seconds": 5.0, "status": "ok"}, {"chapter": "01", "seconds": 30.0, "status": "ok"},
-        {"chapter": "02", "seconds": 99.0, "status": "failed"}]}))
+
+    def run(results, quick=False):
+        write_results(tmp_path, [ChapterResult(c, f"{c}_x.ipynb", status, s) for c, status, s in results],
+                      quick=quick, seconds=1.0, repo=tmp_path)
+
+    run([("00", "ok", 5.0), ("01", "ok", 30.0), ("02", "failed", 99.0)])
+    run([("00", "ok", 8.0)])                                  # an --only run keeps what the others took
+    run([("01", "ok", 1.0)], quick=True)                      # quick timings do not count
+    assert chapter_seconds(manifest) == {"00": 8.0, "01": 30.0}
     ordered = [p.name[:2] for p in longest_first(chapters, manifest)]
-    assert ordered == ["02", "03", "01", "00"]          # unknown (and failed) first, then longest first
+    assert ordered == ["02", "03", "01", "00"]          # never timed (or failed) first, then longest first
     manifest.write_text("not json")
     assert longest_first(chapters, manifest) == chapters

@@ -178,17 +178,23 @@ def _execute_in_worker(kwargs: dict[str, Any]) -> ChapterResult:
     return execute_chapter(**kwargs)
 
 
+def chapter_seconds(manifest: Path) -> dict[str, float]:
+    """Each chapter's seconds in the last full (not ``--quick``) run that executed it, from ``manifest.json``
+    (its ``seconds_by_chapter``, kept across ``--only`` runs); empty when there is no readable manifest."""
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        return {str(k): float(v) for k, v in data.get("seconds_by_chapter", {}).items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+
+
 def longest_first(chapters: list[Path], manifest: Path) -> list[Path]:
-    """``chapters`` ordered by their seconds in a previous run's ``manifest.json``, longest first.
+    """``chapters`` ordered by :func:`chapter_seconds`, longest first.
 
     With several jobs the run ends when its last chapter does; starting the long chapters first keeps a
-    long one from starting last (chapters the manifest does not know go first, then file order).
+    long one from starting last (chapters never timed go first, then file order).
     """
-    try:
-        seconds = {c["chapter"]: float(c["seconds"]) for c in json.loads(manifest.read_text(encoding="utf-8"))
-                   .get("chapters", []) if c.get("status") == "ok"}
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        seconds = {}
+    seconds = chapter_seconds(manifest)
     return sorted(chapters, key=lambda p: -seconds.get(p.name[:2], float("inf")))
 
 
@@ -241,6 +247,9 @@ def write_results(results_dir: Path, chapter_results: list[ChapterResult], *, qu
                   repo: Path) -> dict[str, Any]:
     """Write ``manifest.json`` and ``SUMMARY.md`` into ``results_dir``; returns the manifest."""
     results_dir.mkdir(parents=True, exist_ok=True)
+    by_chapter = chapter_seconds(results_dir / "manifest.json")
+    if not quick:
+        by_chapter.update({r.chapter: r.seconds for r in chapter_results if r.status == "ok"})
     manifest = {
         "python": platform.python_version(),
         "platform": platform.platform(),
@@ -249,6 +258,7 @@ def write_results(results_dir: Path, chapter_results: list[ChapterResult], *, qu
         "total_seconds": round(seconds, 1),
         "packages": package_versions(),
         "chapters": [asdict(r) for r in chapter_results],
+        "seconds_by_chapter": dict(sorted(by_chapter.items())),
     }
     (results_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
                                                encoding="utf-8")
@@ -258,7 +268,8 @@ def write_results(results_dir: Path, chapter_results: list[ChapterResult], *, qu
              "| chapter | notebook | status | seconds | recorded results |", "|---|---|---|---:|---|"]
     for r in chapter_results:
         recs = "; ".join(f"{k} = {json.dumps(v)}" for k, v in sorted(r.records.items()))
-        status = r.status if r.status == "ok" else f"**{r.status}** (cell {r.cell}: {(r.error or '').splitlines()[0]})"
+        first_line = ((r.error or "").splitlines() or [""])[0]
+        status = r.status if r.status == "ok" else f"**{r.status}** (cell {r.cell}: {first_line})"
         lines.append(f"| {r.chapter} | {r.notebook} | {status} | {r.seconds:.1f} | {recs} |")
     (results_dir / "SUMMARY.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return manifest
