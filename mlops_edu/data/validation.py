@@ -124,6 +124,16 @@ def fill_unbilled_total_charges(df: pd.DataFrame) -> pd.DataFrame:
     total is 0 (not the median of everybody else). Returns a copy; other blanks are left for validation
     to name.
 
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Customers with ``tenure`` and ``TotalCharges`` (text or numbers).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``TotalCharges`` as float (unparseable values become NaN).
+
     >>> import pandas as pd
     >>> fill_unbilled_total_charges(pd.DataFrame({"tenure": [0, 5], "TotalCharges": [None, 99.5]}))["TotalCharges"].tolist()
     [0.0, 99.5]
