@@ -90,7 +90,8 @@ def load_telco_csv(path: str | Path) -> pd.DataFrame:
 
     Returns
     -------
-    The canonical frame (see :data:`CANONICAL_DTYPES`).
+    pandas.DataFrame
+        The canonical frame (see :data:`CANONICAL_DTYPES`).
 
     Raises
     ------

@@ -192,7 +192,7 @@ def ab_test(true_p: Any, offers_a: Any, offers_b: Any, *, seed: int = 0, offer_s
 
     Returns
     -------
-    (pandas.DataFrame, dict)
+    tuple of (pandas.DataFrame, dict)
         Per arm: customers, offers, retained, retention rate, dollars and dollars per customer; and the
         :func:`two_proportion_test` result (B - A) plus ``n_needed``, the customers per arm needed to
         detect the observed difference with 80 % power, and ``dollars_difference`` (per customer, B - A)
