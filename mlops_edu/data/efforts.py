@@ -61,7 +61,6 @@ def fit_and_score(train: pd.DataFrame, test: pd.DataFrame, kind: str = "lightgbm
     Parameters
     ----------
     train, test : pandas.DataFrame
-        Customers with ``Churn``.
     kind : str
     params : mapping or None
         Model kind and parameters, as in :func:`~mlops_edu.training.make_model`.
@@ -134,11 +133,12 @@ def paired_bootstrap_gain(y: Sequence[int], proba_base: Sequence[float], proba_n
 # --------------------------------------------------------------------------------------------------
 
 def region_of(states: pd.Series) -> pd.Series:
-    """US census region of each state code (``"MA"`` -> ``"Northeast"``; unknown codes give missing values).
+    """US census region of each state code (``"MA"`` -> ``"Northeast"``).
 
     Parameters
     ----------
     states : pandas.Series
+        State codes (an unknown code gives a missing region).
 
     >>> region_of(pd.Series(["MA", "TX"])).tolist()
     ['Northeast', 'South']
