@@ -329,7 +329,8 @@ def build_preprocessor(X: pd.DataFrame, types: dict[str, list[str]] | None = Non
 
     Returns
     -------
-    An unfitted ``ColumnTransformer`` with branches ``"bool"``, ``"num"`` and ``"cat"``.
+    sklearn.compose.ColumnTransformer
+        Unfitted, with branches ``"bool"``, ``"num"`` and ``"cat"``.
 
     Example
     -------
