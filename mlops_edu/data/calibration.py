@@ -194,7 +194,8 @@ def fit(n: int = 50_000, seed: int = 0, iterations: int = 4, ridge: float = 4.0,
     seed : int
         Seed of every evaluation (common random numbers).
     iterations : int
-        Most Gauss-Newton steps (it stops early when every standardised gap is below 0.5).
+        Most Gauss-Newton steps (it stops after a step from a point where every standardised gap was
+        below 0.5).
     ridge : float
         Strength of the pull toward the starting values.
     step : float

@@ -167,7 +167,8 @@ def process_signals(pid: int, interval: float = 0.2) -> dict[str, float]:
     pid : int
         Process id.
     interval : float
-        Seconds to measure CPU over (blocks that long; 0 compares with the previous call).
+        Seconds to measure CPU over (blocks that long; with 0 the CPU reading is psutil's meaningless
+        first value, as each call makes a new ``psutil.Process``).
 
     Returns
     -------
