@@ -41,6 +41,16 @@ TRIVIAL_POLICIES = ("no offers", "offers for everyone")
 def usd(value: float) -> str:
     """Dollars for people.
 
+    Parameters
+    ----------
+    value : float
+        Dollars (negative values get a leading ``-``).
+
+    Returns
+    -------
+    str
+        Rounded to whole dollars with thousands separators.
+
     >>> usd(-682000.0)
     '-$682,000'
     """
@@ -55,6 +65,25 @@ def _check_costs(cost_churn: float, cost_discount: float) -> None:
 
 def value_of_counts(tp: Any, fp: Any, *, cost_churn: float = COST_CHURN, cost_discount: float = COST_DISCOUNT) -> Any:
     """Dollars of ``tp`` kept churners and ``fp`` wasted offers, relative to no offers (arrays work too).
+
+    Parameters
+    ----------
+    tp : int or array-like
+        Kept churners (true positives).
+    fp : int or array-like
+        Wasted offers (false positives).
+    cost_churn, cost_discount : float
+        The business case ($2,000 and $500); need ``0 < cost_discount < cost_churn``.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        ``tp x (cost_churn - cost_discount) - fp x cost_discount``; an array when the counts are arrays.
+
+    Raises
+    ------
+    ValueError
+        When ``cost_discount`` is not between 0 and ``cost_churn``.
 
     >>> value_of_counts(2, 1)
     2500.0
@@ -97,6 +126,22 @@ def business_value(y_true: Any, y_pred: Any, *, cost_churn: float = COST_CHURN,
 def perfect_value(y_true: Any, *, cost_churn: float = COST_CHURN, cost_discount: float = COST_DISCOUNT) -> float:
     """The ceiling: an offer to every churner and to nobody else (``1,500 x churners``).
 
+    Parameters
+    ----------
+    y_true : array-like of 0/1
+        1 = the customer churns without an offer.
+    cost_churn, cost_discount : float
+        The business case ($2,000 and $500); need ``0 < cost_discount < cost_churn``.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        When ``cost_discount`` is not between 0 and ``cost_churn``.
+
     >>> perfect_value([1, 0, 0, 1])
     3000.0
     """
@@ -109,6 +154,23 @@ def trivial_policy_values(y_true: Any, *, cost_churn: float = COST_CHURN,
 
     With a churn rate above the break-even precision (25 %), offers for everyone pay off, so a model has
     to beat *that*, not $0.
+
+    Parameters
+    ----------
+    y_true : array-like of 0/1
+        1 = the customer churns without an offer.
+    cost_churn, cost_discount : float
+        The business case ($2,000 and $500); need ``0 < cost_discount < cost_churn``.
+
+    Returns
+    -------
+    dict of str to float
+        ``{"no offers": 0.0, "offers for everyone": dollars}``.
+
+    Raises
+    ------
+    ValueError
+        When ``cost_discount`` is not between 0 and ``cost_churn``.
 
     >>> trivial_policy_values([1, 0, 0, 1])
     {'no offers': 0.0, 'offers for everyone': 2000.0}
@@ -123,6 +185,23 @@ def best_trivial_policy(y_true: Any, *, cost_churn: float = COST_CHURN,
                         cost_discount: float = COST_DISCOUNT) -> tuple[str, float]:
     """The better of the two trivial policies on these labels: ``(name, dollars)``.
 
+    Parameters
+    ----------
+    y_true : array-like of 0/1
+        1 = the customer churns without an offer.
+    cost_churn, cost_discount : float
+        The business case ($2,000 and $500); need ``0 < cost_discount < cost_churn``.
+
+    Returns
+    -------
+    tuple of (str, float)
+        The policy name (``"no offers"`` on a tie) and its dollars.
+
+    Raises
+    ------
+    ValueError
+        When ``cost_discount`` is not between 0 and ``cost_churn``.
+
     >>> best_trivial_policy([1, 0, 0, 0, 0])
     ('no offers', 0.0)
     """
@@ -133,6 +212,21 @@ def best_trivial_policy(y_true: Any, *, cost_churn: float = COST_CHURN,
 
 def break_even_precision(cost_churn: float = COST_CHURN, cost_discount: float = COST_DISCOUNT) -> float:
     """The share of offer recipients who must be real churners for offers to pay: ``500 / 2000``.
+
+    Parameters
+    ----------
+    cost_churn, cost_discount : float
+        The business case ($2,000 and $500); need ``0 < cost_discount < cost_churn``.
+
+    Returns
+    -------
+    float
+        ``cost_discount / cost_churn``.
+
+    Raises
+    ------
+    ValueError
+        When ``cost_discount`` is not between 0 and ``cost_churn``.
 
     >>> break_even_precision()
     0.25
@@ -145,6 +239,23 @@ def offer_expected_value(churn_probability: Any, *, cost_churn: float = COST_CHU
                          cost_discount: float = COST_DISCOUNT) -> Any:
     """Expected dollars of making one customer an offer, given their churn probability ``p``:
     ``p x 1,500 - (1 - p) x 500`` (positive exactly when ``p`` exceeds the break-even precision).
+
+    Parameters
+    ----------
+    churn_probability : float or array-like
+        Churn probability ``p`` of each customer.
+    cost_churn, cost_discount : float
+        The business case ($2,000 and $500); need ``0 < cost_discount < cost_churn``.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A float for a scalar ``p``, else an array of the same shape.
+
+    Raises
+    ------
+    ValueError
+        When ``cost_discount`` is not between 0 and ``cost_churn``.
 
     >>> offer_expected_value(0.25)
     0.0
@@ -161,6 +272,21 @@ def break_even_f1(cost_churn: float = COST_CHURN, cost_discount: float = COST_DI
     It is a floor, not a gate: offers for everyone already reach F1 = 2r/(1+r) at churn rate r (0.42 at
     r = 0.265), so a no-skill policy passes it (chapter 09); decisions compare dollars instead.
 
+    Parameters
+    ----------
+    cost_churn, cost_discount : float
+        The business case ($2,000 and $500); need ``0 < cost_discount < cost_churn``.
+
+    Returns
+    -------
+    float
+        ``2p / (1 + p)`` for the break-even precision ``p``, rounded to 6 decimals.
+
+    Raises
+    ------
+    ValueError
+        When ``cost_discount`` is not between 0 and ``cost_churn``.
+
     >>> break_even_f1()
     0.4
     """
@@ -174,6 +300,26 @@ def policy_table(y_true: Any, decisions: dict[str, Any] | None = None, *, cost_c
 
     The two policies that need no model are the baselines every model is judged against; the table also
     shows their F1, which is why an F1 gate near 0.4 is no gate: offers for everyone reach it.
+
+    Parameters
+    ----------
+    y_true : array-like of 0/1
+        1 = the customer churns without an offer.
+    decisions : dict of str to array-like of 0/1, or None
+        More policies to add as rows, by name (1 = offer).
+    cost_churn, cost_discount : float
+        The business case ($2,000 and $500); need ``0 < cost_discount < cost_churn``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``policy``; columns ``dollars``, ``f1``, ``precision``, ``recall`` and ``flagged``
+        (rounded to 3 decimals).
+
+    Raises
+    ------
+    ValueError
+        When ``cost_discount`` is not between 0 and ``cost_churn``.
 
     >>> policy_table([1, 0, 0, 1])[["dollars", "f1"]]  # doctest: +NORMALIZE_WHITESPACE
                          dollars     f1
@@ -205,6 +351,20 @@ def accounting_properties(value: Any, y_true: Any, *, seed: int = 0) -> dict[str
     3. value is additive: the two halves of the customers add up to the whole (random offers).
 
     A formula that counts a missed churner as a gain or as a loss fails property 1 at once.
+
+    Parameters
+    ----------
+    value : callable
+        ``value(y_true, offers) -> dollars``, e.g. :func:`business_value`.
+    y_true : array-like of 0/1
+        Churn labels to check it on.
+    seed : int
+        Seed of the random offers of property 3.
+
+    Returns
+    -------
+    dict of str to bool
+        One entry per property, ``True`` when it holds (property 2 uses the module's default costs).
 
     >>> list(accounting_properties(business_value, [1, 0, 0, 1, 1, 0]).values())
     [True, True, True]

@@ -46,6 +46,19 @@ read from them (``class_weight="balanced"`` would inflate every churn probabilit
 def train_offer_model(customers: pd.DataFrame, seed: int = 0) -> Any:
     """Fit the churn model that decides offers (:data:`OFFER_MODEL`) on labelled customers.
 
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        Telco-schema customers with the label ``Churn``.
+    seed : int
+        Seed of the model.
+
+    Returns
+    -------
+    estimator
+        The fitted model (:func:`mlops_edu.training.models.make_model`); ``predict_proba`` gives churn
+        probabilities.
+
     Examples
     --------
     >>> from mlops_edu.data import make_customers
@@ -91,6 +104,11 @@ def definition_table(events: pd.DataFrame, as_of: Any, days: Sequence[int] = (30
     pandas.DataFrame
         Index ``days``; columns ``churners``, ``churn_rate``, ``labelled_differently`` (customers whose
         label differs from the chosen definition), ``chosen`` (and the two truth columns).
+
+    Raises
+    ------
+    ValueError
+        When ``chosen`` is not one of ``days``.
     """
     from mlops_edu.data.events import label_churn
 
@@ -119,6 +137,25 @@ def skip_purchases(events: pd.DataFrame, share: float, seed: int = 0) -> pd.Data
     clockwork, so every definition between 30 and 90 days agrees on it; real logs have gaps (holidays, a
     month paid in advance), and that is where the definition starts to matter. Cancellations are kept.
 
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Raw events with an ``event`` column (``"purchase"`` rows may be dropped).
+    share : float
+        Probability in [0, 1] that a purchase is missing.
+    seed : int
+        Seed of the random gaps.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The remaining events, with a fresh index.
+
+    Raises
+    ------
+    ValueError
+        When ``share`` lies outside [0, 1].
+
     >>> ev = pd.DataFrame({"customerID": ["a"] * 4, "date": pd.to_datetime(["2024-01-01"] * 4),
     ...                    "event": ["purchase"] * 3 + ["cancel"]})
     >>> skip_purchases(ev, 1.0)["event"].tolist()
@@ -137,6 +174,18 @@ def skip_purchases(events: pd.DataFrame, share: float, seed: int = 0) -> pd.Data
 def bi_report(customers: pd.DataFrame, by: str = "Contract") -> pd.DataFrame:
     """The BI question, "who left?": customers, churners and churn rate per segment, highest rate first.
 
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        Customers with ``Churn`` (``"Yes"``/``"No"``) and the column ``by``.
+    by : str
+        Column that defines the segments.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index the segments; columns ``customers``, ``churners`` and ``churn_rate`` (rounded to 3 decimals).
+
     >>> bi_report(pd.DataFrame({"Contract": ["a", "a", "b"], "Churn": ["Yes", "No", "No"]}))["churn_rate"].tolist()
     [0.5, 0.0]
     """
@@ -151,6 +200,22 @@ def segment_offers(report: pd.DataFrame, customers: pd.DataFrame, by: str = "Con
     """The rule a BI report suggests: offer to every customer of a segment whose past churn rate reached
     ``min_rate`` (default: the break-even precision, 25 %). Returns one bool per customer.
 
+    Parameters
+    ----------
+    report : pandas.DataFrame
+        A :func:`bi_report`: indexed by segment, with ``churn_rate``.
+    customers : pandas.DataFrame
+        Customers to decide for, with the column ``by``.
+    by : str
+        Column that holds the segment (the one ``report`` was grouped by).
+    min_rate : float or None
+        Lowest past churn rate of a targeted segment; ``None`` for the break-even precision.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        ``True`` = offer.
+
     >>> rep = pd.DataFrame({"churn_rate": [0.4, 0.1]}, index=pd.Index(["a", "b"], name="Contract"))
     >>> segment_offers(rep, pd.DataFrame({"Contract": ["b", "a"]})).tolist()
     [False, True]
@@ -164,6 +229,23 @@ def expected_value_offers(proba: Sequence[float], *, cost_churn: float = COST_CH
                           cost_discount: float = COST_DISCOUNT) -> np.ndarray:
     """Offer exactly where the expected value of an offer is positive (``p`` above the break-even 25 %).
 
+    Parameters
+    ----------
+    proba : sequence of float
+        Churn probability per customer.
+    cost_churn, cost_discount : float
+        The business case ($2,000 and $500).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        ``True`` = offer.
+
+    Raises
+    ------
+    ValueError
+        When ``cost_discount`` is not between 0 and ``cost_churn``.
+
     >>> expected_value_offers([0.1, 0.3]).tolist()
     [False, True]
     """
@@ -173,6 +255,15 @@ def expected_value_offers(proba: Sequence[float], *, cost_churn: float = COST_CH
 
 def profit_curve(y: Sequence[int], proba: Sequence[float], thresholds: Sequence[float] | None = None) -> pd.DataFrame:
     """Dollars (relative to no offers) of offering to everyone with ``proba >= threshold``, per threshold.
+
+    Parameters
+    ----------
+    y : sequence of 0/1
+        Churn labels.
+    proba : sequence of float
+        Churn probability per customer.
+    thresholds : sequence of float or None
+        Thresholds to evaluate; ``None`` for 0.00, 0.01, ..., 1.00.
 
     Returns
     -------
@@ -203,6 +294,31 @@ def policy_table(y: Sequence[int], policies: Mapping[str, Sequence[bool]], *, n_
     ``vs_reference``, ``low``, ``high``: the value minus that of the ``reference`` policy (default: the
     better of "no offers" and "offers for everyone" on these customers), with its ``level`` paired bootstrap
     interval (the same resampled customers for every policy). The two trivial policies are the first rows.
+
+    Parameters
+    ----------
+    y : sequence of 0/1
+        Churn labels.
+    policies : mapping of str to sequence of bool
+        Offer decisions per policy name (``True`` = offer), one per customer.
+    n_boot : int
+        Bootstrap resamples.
+    seed : int
+        Seed of the resamples.
+    level : float
+        Coverage of the interval, e.g. 0.95.
+    reference : str or None
+        Policy the gains are measured against; ``None`` for the best trivial policy.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``policy``, with the columns above (``roi`` is NaN for a policy that spends nothing).
+
+    Raises
+    ------
+    ValueError
+        When ``reference`` is not one of the policies.
 
     Examples
     --------

@@ -95,9 +95,15 @@ PUBLISHED_FACTS: tuple[tuple[str, float, str], ...] = tuple((a, b, c) for a, b, 
 def calibration_table(df: pd.DataFrame) -> pd.DataFrame:
     """Published fact vs the same statistic of ``df`` (lecture 4: is the data what we think it is?).
 
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Telco-schema customers with ``Churn`` (generated or the real file).
+
     Returns
     -------
-    DataFrame ``fact``, ``unit``, ``published``, ``generated``, ``difference`` (rounded to 1 decimal).
+    pandas.DataFrame
+        ``fact``, ``unit``, ``published``, ``generated``, ``difference`` (rounded to 1 decimal).
 
     Example::
 
@@ -180,6 +186,25 @@ def fit(n: int = 50_000, seed: int = 0, iterations: int = 4, ridge: float = 4.0,
     Gauss-Newton on the standardised gaps with a ridge toward the starting values (relative to their size),
     so that effect sizes stay plausible and a fitted block is a fixed point. Common random numbers (one
     ``seed``) make the gaps smooth enough for finite differences of size ``step`` (relative, at least 0.02).
+
+    Parameters
+    ----------
+    n : int
+        Customers generated per evaluation of the gaps.
+    seed : int
+        Seed of every evaluation (common random numbers).
+    iterations : int
+        Most Gauss-Newton steps (it stops after a step from a point where every standardised gap was
+        below 0.5).
+    ridge : float
+        Strength of the pull toward the starting values.
+    step : float
+        Relative finite-difference step.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``parameter``, ``before``, ``after``.
     """
     before = {p: _get(*p) for p in FITTED}
     x0 = np.array(list(before.values()))
@@ -236,7 +261,18 @@ def _block_text() -> str:
 
 
 def write_block(path: Path | None = None) -> Path:
-    """Replace the ``# <calibrated>`` block of parameters.py with the current values."""
+    """Replace the ``# <calibrated>`` block of parameters.py with the current values.
+
+    Parameters
+    ----------
+    path : pathlib.Path or None
+        File to rewrite; default :mod:`mlops_edu.data.parameters` itself.
+
+    Returns
+    -------
+    pathlib.Path
+        The file rewritten.
+    """
     from mlops_edu.data import parameters
 
     path = Path(path or parameters.__file__)

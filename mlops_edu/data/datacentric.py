@@ -139,6 +139,19 @@ def rank_label_suspects(frame: pd.DataFrame, label: str = TARGET, *, seed: int =
     A reviewer with time for ``m`` rows reads the first ``m`` (cleanlab's ``self_confidence`` label
     quality score; ties keep the frame's order).
 
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Customers with ``label``.
+    label : str
+        The label column.
+    seed : int
+        Seed of the folds and the model (:func:`out_of_sample_proba`).
+
+    Returns
+    -------
+    pandas.Index
+
     Examples
     --------
     >>> from mlops_edu.data import make_customers
@@ -194,6 +207,21 @@ def detection_scores(flagged: Iterable[Any], truly_wrong: Iterable[Any], index: 
 
 def relabel(frame: pd.DataFrame, rows: Iterable[Any], truth: pd.Series, label: str = TARGET) -> pd.DataFrame:
     """A copy of ``frame`` where the reviewed ``rows`` carry their true label (a reviewer's corrections).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Customers with ``label``.
+    rows : iterable
+        Index labels of the reviewed rows.
+    truth : pandas.Series
+        True labels, indexed like ``frame``.
+    label : str
+        The label column (string dtype afterwards).
+
+    Returns
+    -------
+    pandas.DataFrame
 
     Examples
     --------
@@ -284,6 +312,16 @@ def detection_experiment(frame: pd.DataFrame, errors: Mapping[str, Mapping[str, 
 
 def detection_summary(experiment: pd.DataFrame) -> pd.DataFrame:
     """Mean and spread (std over seeds) of the flag rate, flip rate, precision and recall per error kind.
+
+    Parameters
+    ----------
+    experiment : pandas.DataFrame
+        From :func:`detection_experiment`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``error`` in first-seen order; each cell ``"mean +- std"`` (population std, 3 decimals).
 
     >>> runs = pd.DataFrame({"error": ["a", "a"], "seed": [0, 1], "flag_rate": [0.1, 0.2], "flip_rate": [0.1, 0.1],
     ...                      "precision": [0.5, 0.7], "recall": [0.4, 0.6]})

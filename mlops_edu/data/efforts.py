@@ -58,6 +58,14 @@ def fit_and_score(train: pd.DataFrame, test: pd.DataFrame, kind: str = "lightgbm
                   params: Mapping[str, Any] | None = None, *, seed: int = 0) -> Scored:
     """Train :func:`mlops_edu.training.make_model` on ``train`` and score it on ``test``.
 
+    Parameters
+    ----------
+    train, test : pandas.DataFrame
+    kind : str
+    params : mapping or None
+        Model kind and parameters, as in :func:`~mlops_edu.training.make_model`.
+    seed : int
+
     Examples
     --------
     >>> from mlops_edu.data import make_customers
@@ -84,6 +92,16 @@ def paired_bootstrap_gain(y: Sequence[int], proba_base: Sequence[float], proba_n
     Both models are scored on the same resampled customers in each of ``n_boot`` rounds (a *paired*
     bootstrap), so the interval reflects which customers happened to land in the test set, not the
     difference between two unrelated draws.
+
+    Parameters
+    ----------
+    y : sequence of 0/1
+    proba_base, proba_new : sequence of float
+        The two models' churn probabilities for the same customers.
+    n_boot, seed : int
+    threshold : float
+        Probability at which a customer is flagged.
+    level : float
 
     Returns
     -------
@@ -117,6 +135,11 @@ def paired_bootstrap_gain(y: Sequence[int], proba_base: Sequence[float], proba_n
 def region_of(states: pd.Series) -> pd.Series:
     """US census region of each state code (``"MA"`` -> ``"Northeast"``).
 
+    Parameters
+    ----------
+    states : pandas.Series
+        State codes (an unknown code gives a missing region).
+
     >>> region_of(pd.Series(["MA", "TX"])).tolist()
     ['Northeast', 'South']
     """
@@ -128,6 +151,16 @@ def scores_by_group(y: Sequence[int], proba: Sequence[float], groups: pd.Series,
     """Rows, churn rate, F1 and error rate (1 - accuracy) per group (region, state...), largest first.
 
     Groups with fewer than ``min_rows`` rows are left out (their scores would be mostly luck).
+
+    Parameters
+    ----------
+    y : sequence of 0/1
+    proba : sequence of float
+        Labels and churn probabilities, one per row.
+    groups : pandas.Series
+        Group of each row (by position).
+    threshold : float
+    min_rows : int
 
     Examples
     --------
@@ -158,6 +191,12 @@ def scores_by_group(y: Sequence[int], proba: Sequence[float], groups: pd.Series,
 def stack_months(months: Sequence[Any], first: int, last: int) -> pd.DataFrame:
     """The customers of months ``first``..``last`` (inclusive) of :func:`mlops_edu.data.make_months`.
 
+    Parameters
+    ----------
+    months : sequence of MonthBatch
+    first, last : int
+        Positions in ``months``; ``ValueError`` when outside it.
+
     >>> from mlops_edu.data import make_months
     >>> len(stack_months(make_months(3, 50, seed=0), 1, 2))
     100
@@ -173,6 +212,16 @@ def learning_curve(train: pd.DataFrame, test: pd.DataFrame, sizes: Sequence[int]
 
     Each (size, seed) draws its own subset (without replacement), so the spread at a size is how much
     the score depends on *which* customers one happened to have.
+
+    Parameters
+    ----------
+    train, test : pandas.DataFrame
+    sizes : sequence of int
+        Subset sizes, each between 20 and ``len(train)`` (``ValueError`` otherwise).
+    seeds : sequence of int
+    kind : str
+    params : mapping or None
+        As in :func:`fit_and_score`.
 
     Returns
     -------
@@ -194,6 +243,12 @@ def learning_curve(train: pd.DataFrame, test: pd.DataFrame, sizes: Sequence[int]
 
 def curve_summary(curve: pd.DataFrame, metric: str = "f1") -> pd.DataFrame:
     """Mean, spread (std over seeds) and gain over the previous size of a :func:`learning_curve`.
+
+    Parameters
+    ----------
+    curve : pandas.DataFrame
+        From :func:`learning_curve`.
+    metric : {"f1", "roc_auc"}
 
     >>> c = pd.DataFrame({"size": [10, 10, 20, 20], "seed": [0, 1, 0, 1], "f1": [0.5, 0.6, 0.7, 0.7]})
     >>> curve_summary(c)["gain"].tolist()

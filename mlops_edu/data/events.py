@@ -42,8 +42,9 @@ def make_events(customers: pd.DataFrame, seed: int = 0, as_of: Any = None, histo
 
     Returns
     -------
-    DataFrame ``customerID`` (str), ``date`` (datetime64[us]), ``event`` ("purchase" | "cancel"),
-    ``amount`` (float, NaN for cancellations), sorted by customer and date.
+    pandas.DataFrame
+        ``customerID`` (str), ``date`` (datetime64[us]), ``event`` ("purchase" | "cancel"), ``amount``
+        (float, NaN for cancellations), sorted by customer and date.
 
     Example::
 
@@ -124,9 +125,10 @@ def label_churn(events: pd.DataFrame, as_of: Any, no_purchase_days: int = 90,
 
     Returns
     -------
-    DataFrame per customer (sorted by id): ``customerID``, ``last_purchase`` (datetime or NaT),
-    ``days_since_purchase`` (float, NaN if never), ``cancelled_recently`` (bool), ``reason``
-    ("no purchase", "cancelled", "both" or ""), ``Churn`` ("Yes"/"No").
+    pandas.DataFrame
+        One row per customer (sorted by id): ``customerID``, ``last_purchase`` (datetime or NaT),
+        ``days_since_purchase`` (float, NaN if never), ``cancelled_recently`` (bool), ``reason``
+        ("no purchase", "cancelled", "both" or ""), ``Churn`` ("Yes"/"No").
 
     Example::
 

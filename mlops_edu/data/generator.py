@@ -140,8 +140,9 @@ def simulate(n: int = 7043, seed: int = 0, **knobs: Any) -> Scenario:
 
     Returns
     -------
-    :class:`Scenario` with the frame, the knobs, one sentence per change, the flipped rows and the
-    true churn probabilities.
+    Scenario
+        The frame, the knobs, one sentence per change, the flipped rows and the true churn
+        probabilities.
 
     Example::
 
@@ -200,8 +201,9 @@ def make_customers(n: int = 7043, seed: int = 0, **knobs: Any) -> pd.DataFrame:
 
     Returns
     -------
-    The canonical frame: :data:`TELCO_COLUMNS` then :data:`TEACHING_COLUMNS`, dtypes as
-    :data:`CANONICAL_DTYPES`, a RangeIndex.
+    pandas.DataFrame
+        The canonical frame: :data:`TELCO_COLUMNS` then :data:`TEACHING_COLUMNS`, dtypes as
+        :data:`CANONICAL_DTYPES`, a RangeIndex.
 
     Example::
 

@@ -40,7 +40,21 @@ _TOKEN = re.compile(rb"[0-9A-Za-z][0-9A-Za-z_-]*")
 
 
 def pseudonymise_ids(frame: pd.DataFrame, key: str | bytes, column: str = ID_COLUMN) -> pd.DataFrame:
-    """A copy of ``frame`` whose ``column`` holds keyed-hash pseudonyms instead of raw ids."""
+    """A copy of ``frame`` whose ``column`` holds keyed-hash pseudonyms instead of raw ids.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table (not changed).
+    key : str or bytes
+        Secret key of :func:`mlops_edu.data.lake.pseudonymise`.
+    column : str
+        Identifier column.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     out = frame.copy()
     out[column] = pseudonymise(out[column], key)
     return out
@@ -50,6 +64,20 @@ def reidentify(pseudonyms: pd.Series, raw_ids: Iterable[str], key: str | bytes) 
     """The raw id behind each pseudonym (missing where none of ``raw_ids`` hashes to it under ``key``).
 
     Needs both the secret key and the raw table: with a wrong key nothing matches.
+
+    Parameters
+    ----------
+    pseudonyms : pandas.Series
+        Pseudonyms to resolve.
+    raw_ids : iterable of str
+        The raw identifiers (the raw table's ids).
+    key : str or bytes
+        The key the pseudonyms were made with.
+
+    Returns
+    -------
+    pandas.Series
+        String dtype, same index as ``pseudonyms``.
     """
     raw = pd.Series(list(raw_ids), dtype="str")
     lookup = pd.Series(raw.to_numpy(), index=pseudonymise(raw, key).to_numpy())
@@ -72,7 +100,20 @@ def _scan_bytes(data: bytes, ids: set[bytes]) -> set[bytes]:
 
 
 def find_ids_in_frame(frame: pd.DataFrame, raw_ids: Iterable[str]) -> list[str]:
-    """Columns of ``frame`` (names or values) that contain any of ``raw_ids``."""
+    """Columns of ``frame`` (names or values) that contain any of ``raw_ids``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A table of features.
+    raw_ids : iterable of str
+        The raw identifiers that must not appear (a value matches only when equal to one).
+
+    Returns
+    -------
+    list of str
+        Empty when the frame is clean.
+    """
     ids = set(map(str, raw_ids))
     return [str(col) for col in frame.columns
             if str(col) in ids or frame[col].astype("str").isin(ids).any()]

@@ -104,17 +104,25 @@ def churn_logit(df: pd.DataFrame, concept: str = "baseline", strength: float = 1
 
     Parameters
     ----------
-    df : pd.DataFrame
-        a canonical customer frame (the 21 Telco columns; ``state`` used when present, otherwise the
+    df : pandas.DataFrame
+        A canonical customer frame (the 21 Telco columns; ``state`` used when present, otherwise the
         all-states average behaviour).
     concept : str
         ``"baseline"``, ``"service_quality"`` or ``"pandemic"`` (see :class:`Knobs`).
     strength : float
-        blend 0..1 between the baseline and ``concept``.
+        Blend 0..1 between the baseline and ``concept``.
 
     Returns
     -------
-    float array; ``-inf`` for tenure 0 (a brand-new customer cannot have left yet).
+    numpy.ndarray of float
+        ``-inf`` for tenure 0 (a brand-new customer cannot have left yet).
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``concept``.
+    SchemaError
+        For a category value the schema does not know.
 
     Example::
 
@@ -128,7 +136,22 @@ def churn_logit(df: pd.DataFrame, concept: str = "baseline", strength: float = 1
 
 
 def churn_probability(df: pd.DataFrame, concept: str = "baseline", strength: float = 1.0) -> np.ndarray:
-    """True P(churn) of each customer (the sigmoid of :func:`churn_logit`): the best any model can do."""
+    """True P(churn) of each customer (the sigmoid of :func:`churn_logit`): the best any model can do.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        As in :func:`churn_logit`.
+    concept : str
+        As in :func:`churn_logit`.
+    strength : float
+        As in :func:`churn_logit`.
+
+    Returns
+    -------
+    numpy.ndarray of float
+        0 for tenure 0.
+    """
     return _sigmoid(churn_logit(df, concept, strength))
 
 

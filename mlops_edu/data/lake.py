@@ -97,14 +97,25 @@ def write_table(df: pd.DataFrame, path: str | Path, mode: str = "overwrite") -> 
 
     Parameters
     ----------
-    df: the frame (its index is not stored).
-    path: the table folder (created if needed).
-    mode: ``"overwrite"`` (new version replaces the data; the schema may change) or ``"append"`` (rows
+    df : pandas.DataFrame
+        The frame (its index is not stored; object columns must hold strings only).
+    path : str or pathlib.Path
+        The table folder (created if needed).
+    mode : {"overwrite", "append"}
+        ``"overwrite"`` (new version replaces the data; the schema may change) or ``"append"`` (rows
         added; the schema must match).
 
     Returns
     -------
-    The table version just written (0, 1, 2, ...).
+    int
+        The table version just written (0, 1, 2, ...).
+
+    Raises
+    ------
+    TypeError
+        When ``df`` is not a DataFrame.
+    ValueError
+        For an unknown mode, duplicated or mixed-type columns, or a write that Delta refuses.
 
     Example::
 
@@ -127,7 +138,22 @@ def write_table(df: pd.DataFrame, path: str | Path, mode: str = "overwrite") -> 
 
 
 def table_version(path: str | Path) -> int:
-    """Latest version number of the Delta table at ``path``."""
+    """Latest version number of the Delta table at ``path``.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The table folder.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    FileNotFoundError
+        When there is no Delta table at ``path``.
+    """
     from deltalake import DeltaTable
 
     return int(DeltaTable(str(_existing(path))).version())
@@ -145,12 +171,22 @@ def read_table(path: str | Path, version: int | None = None) -> pd.DataFrame:
 
     Parameters
     ----------
-    path: the table folder.
-    version: ``None`` for the latest, else a version number from :func:`write_table` / history.
+    path : str or pathlib.Path
+        The table folder.
+    version : int or None
+        ``None`` for the latest, else a version number from :func:`write_table` / history.
 
     Returns
     -------
-    DataFrame with the dtypes that were written and a RangeIndex.
+    pandas.DataFrame
+        With the dtypes that were written and a RangeIndex.
+
+    Raises
+    ------
+    FileNotFoundError
+        When there is no Delta table at ``path``.
+    ValueError
+        When ``version`` is not an existing version number.
 
     Example::
 
@@ -173,11 +209,22 @@ def read_table(path: str | Path, version: int | None = None) -> pd.DataFrame:
 def table_history(path: str | Path) -> pd.DataFrame:
     """The versions of a Delta table, oldest first (lecture 9: which data trained which model?).
 
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The table folder.
+
     Returns
     -------
-    DataFrame ``version`` (int), ``operation`` ("WRITE", ...), ``mode`` ("Overwrite"/"Append"),
-    ``rows_added`` (int, -1 if unknown), ``timestamp`` (datetime64[ms], UTC; varies between runs: do not
-    print it in a checked notebook output).
+    pandas.DataFrame
+        ``version`` (int), ``operation`` ("WRITE", ...), ``mode`` ("Overwrite"/"Append"), ``rows_added``
+        (int, -1 if unknown), ``timestamp`` (datetime64[ms], UTC; varies between runs: do not print it in
+        a checked notebook output).
+
+    Raises
+    ------
+    FileNotFoundError
+        When there is no Delta table at ``path``.
     """
     from deltalake import DeltaTable
 
@@ -204,15 +251,24 @@ def dataset_source(path: str | Path, version: int | None = None):
 
     Parameters
     ----------
-    path: the table folder (stored as an absolute path).
-    version: table version (default: the latest).
+    path : str or pathlib.Path
+        The table folder (stored as an absolute path).
+    version : int or None
+        Table version (default: the latest).
 
     Returns
     -------
-    ``mlflow.data.delta_dataset_source.DeltaDatasetSource``. Use it as
-    ``mlflow.log_input(mlflow.data.from_pandas(df, source=src, name="customers"), context="training")``.
-    Note: MLflow 3.17 omits a version of 0 when it serialises the source (its ``to_dict`` tests the
-    version for truth), so the run shows the path only for version 0.
+    mlflow.data.delta_dataset_source.DeltaDatasetSource
+        Use it as ``mlflow.log_input(mlflow.data.from_pandas(df, source=src, name="customers"),
+        context="training")``. Note: MLflow 3.17 omits a version of 0 when it serialises the source (its
+        ``to_dict`` tests the version for truth), so the run shows the path only for version 0.
+
+    Raises
+    ------
+    FileNotFoundError
+        When there is no Delta table at ``path``.
+    ValueError
+        When ``version`` is not an existing version number.
     """
     from mlflow.data.delta_dataset_source import DeltaDatasetSource
 
@@ -235,6 +291,25 @@ def pseudonymise(values: pd.Series, key: str | bytes, length: int = 16) -> pd.Se
 
     The same id and key always give the same pseudonym (joins still work); without the key nobody
     can recompute or reverse it (unlike a plain hash of a guessable id). Missing values stay missing.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Identifiers (any values; hashed as ``str(value)``).
+    key : str or bytes
+        The secret key (non-empty).
+    length : int
+        Hex characters kept, 8 to 64.
+
+    Returns
+    -------
+    pandas.Series
+        String dtype, same index as ``values``.
+
+    Raises
+    ------
+    ValueError
+        For an empty key or a length outside 8..64.
 
     Example::
 

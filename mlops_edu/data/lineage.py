@@ -31,6 +31,15 @@ def code_version(*objects: Any) -> str:
 
     Same code -> same fingerprint, on any machine; change one character of the code and it changes.
     (In a repository the git commit plays this role; the fingerprint also works in a notebook.)
+
+    Parameters
+    ----------
+    *objects : function, class or module
+        Objects whose source :func:`inspect.getsource` can read, hashed in order.
+
+    Returns
+    -------
+    str
     """
     digest = hashlib.sha256()
     for obj in objects:
@@ -45,6 +54,19 @@ def train_from_table(train: Callable[..., Any], table: str | Path, version: int 
     The run gets params ``code_version`` (:func:`code_version` of ``train``), ``data_table`` (the table's
     folder name), ``data_version`` (the version read: the latest when ``version`` is None) and ``seed``,
     and the table version as its training dataset input (:func:`mlops_edu.data.lake.dataset_source`).
+
+    Parameters
+    ----------
+    train : callable
+        ``train(frame, seed=seed) -> model``.
+    table : str or pathlib.Path
+        The Delta table folder.
+    version : int or None
+        Table version to train on; ``None`` for the latest.
+    seed : int
+        Passed to ``train`` and logged.
+    run_name : str
+        Name of the MLflow run (in the active experiment).
 
     Returns
     -------
@@ -67,7 +89,18 @@ def train_from_table(train: Callable[..., Any], table: str | Path, version: int 
 
 
 def run_lineage(run_id: str) -> dict[str, Any]:
-    """What :func:`train_from_table` recorded in a run: ``code_version``, ``data_table``, ``data_version``, ``seed``."""
+    """What :func:`train_from_table` recorded in a run: ``code_version``, ``data_table``, ``data_version``, ``seed``.
+
+    Parameters
+    ----------
+    run_id : str
+        A run made by :func:`train_from_table`.
+
+    Returns
+    -------
+    dict
+        ``data_version`` and ``seed`` as int.
+    """
     from mlflow import MlflowClient
 
     params = MlflowClient().get_run(run_id).data.params
@@ -80,6 +113,13 @@ def prediction_change(proba_a: Sequence[float], proba_b: Sequence[float], thresh
 
     Returns ``max_abs_diff`` (largest probability difference) and ``decisions_changed`` (customers whose
     offer decision ``p >= threshold`` differs; the default is the break-even precision).
+
+    Parameters
+    ----------
+    proba_a, proba_b : sequence of float
+        Churn probabilities of the same customers, in the same order.
+    threshold : float
+        Offer threshold.
 
     >>> prediction_change([0.1, 0.3], [0.1, 0.2])
     {'max_abs_diff': 0.1, 'decisions_changed': 1}

@@ -51,7 +51,8 @@ def flip_labels(df: pd.DataFrame, rate: float, seed: int = 0, segment: Mapping[s
 
     Returns
     -------
-    :class:`Scenario` with the new frame, ``flipped`` (sorted row positions) and a sentence.
+    Scenario
+        The new frame, ``flipped`` (sorted row positions) and a sentence.
 
     Example::
 

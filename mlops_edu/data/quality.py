@@ -59,6 +59,15 @@ def dirty_extract(customers: pd.DataFrame, seed: int = 0, per_problem: int = 3) 
     ``per_problem`` exact duplicate rows and ``per_problem`` re-sent records (same ``customerID``, other
     tenure) are appended. Every broken row is a different customer.
 
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        Clean Telco-schema customers (with ``age``; at least ``17 x per_problem`` rows).
+    seed : int
+        Seed of the choice of broken rows.
+    per_problem : int
+        Rows broken per problem (and per spelling or value).
+
     Returns
     -------
     DirtyExtract
@@ -98,6 +107,11 @@ def quality_report(frame: pd.DataFrame) -> pd.DataFrame:
     copy of an earlier row), ``duplicate id`` (a ``customerID`` on several different rows),
     ``inconsistent spelling`` (a valid category written differently: case, spaces, dashes),
     ``unknown category``, ``out of range`` (:data:`RANGES`).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Customers; checks of absent columns are skipped.
 
     Returns
     -------
@@ -140,6 +154,15 @@ def quality_report(frame: pd.DataFrame) -> pd.DataFrame:
 
 def schema_problems(error: Exception) -> list[str]:
     """The problems named by a :class:`mlops_edu.data.SchemaError`, one string each (for printing a list).
+
+    Parameters
+    ----------
+    error : Exception
+        The error; its message is split at each ``"; column ..."`` and the like.
+
+    Returns
+    -------
+    list of str
 
     >>> schema_problems(ValueError("2 problem(s): column 'a': bad; allowed ['x']; column 'b': worse"))
     ["column 'a': bad; allowed ['x']", "column 'b': worse"]

@@ -90,7 +90,8 @@ def load_telco_csv(path: str | Path) -> pd.DataFrame:
 
     Returns
     -------
-    The canonical frame (see :data:`CANONICAL_DTYPES`).
+    pandas.DataFrame
+        The canonical frame (see :data:`CANONICAL_DTYPES`).
 
     Raises
     ------
@@ -123,6 +124,16 @@ def fill_unbilled_total_charges(df: pd.DataFrame) -> pd.DataFrame:
     """The one rule for a blank ``TotalCharges``: a customer with tenure 0 has not been billed yet, so the
     total is 0 (not the median of everybody else). Returns a copy; other blanks are left for validation
     to name.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Customers with ``tenure`` and ``TotalCharges`` (text or numbers).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``TotalCharges`` as float (unparseable values become NaN).
 
     >>> import pandas as pd
     >>> fill_unbilled_total_charges(pd.DataFrame({"tenure": [0, 5], "TotalCharges": [None, 99.5]}))["TotalCharges"].tolist()

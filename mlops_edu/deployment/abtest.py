@@ -23,6 +23,20 @@ from mlops_edu.business import COST_CHURN, COST_DISCOUNT
 def assign_arms(n: int, seed: int = 0, share_b: float = 0.5) -> np.ndarray:
     """Seeded random assignment of ``n`` customers to ``"A"`` or ``"B"`` (``share_b`` of them to B).
 
+    Parameters
+    ----------
+    n : int
+        Customers to assign.
+    seed : int
+        Seed of the assignment.
+    share_b : float
+        Probability that a customer goes to arm B.
+
+    Returns
+    -------
+    numpy.ndarray of str
+        ``"A"`` or ``"B"`` per customer.
+
     >>> assign_arms(6, seed=1).tolist()
     ['A', 'A', 'A', 'B', 'A', 'A']
     """
@@ -33,7 +47,24 @@ def assign_arms(n: int, seed: int = 0, share_b: float = 0.5) -> np.ndarray:
 def simulate_outcomes(true_p: Any, offered: Any, *, offer_success: float = 0.5, seed: int = 0) -> pd.DataFrame:
     """Simulated outcome per customer: ``would_churn`` (drawn from ``true_p``), ``offered``, ``retained``
     (stays: would not churn, or would and the offer worked) and ``value`` in dollars relative to no offers
-    (+1,500 for a churner kept by an offer, -500 for any other offer)."""
+    (+1,500 for a churner kept by an offer, -500 for any other offer).
+
+    Parameters
+    ----------
+    true_p : array-like of float
+        True churn probability of each customer.
+    offered : array-like of bool
+        Whether each customer gets an offer.
+    offer_success : float
+        Probability that an offer keeps a would-be churner.
+    seed : int
+        Seed of the simulated churn and offer outcomes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer with the four columns above.
+    """
     p = np.asarray(true_p, dtype=float)
     offered = np.asarray(offered, dtype=bool)
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 9]))
@@ -47,7 +78,20 @@ def simulate_outcomes(true_p: Any, offered: Any, *, offer_success: float = 0.5, 
 def two_proportion_test(successes_a: int, n_a: int, successes_b: int, n_b: int, alpha: float = 0.05) -> dict[str, float]:
     """Two-sided z-test of equal proportions with a pooled variance, and a Wald interval of the difference.
 
-    Returns ``rate_a``, ``rate_b``, ``difference`` (B - A), ``ci_low``, ``ci_high``, ``z``, ``p_value``.
+    Parameters
+    ----------
+    successes_a, n_a : int
+        Successes and customers of arm A.
+    successes_b, n_b : int
+        Successes and customers of arm B.
+    alpha : float
+        Significance level; the interval has coverage ``1 - alpha``.
+
+    Returns
+    -------
+    dict of str to float
+        ``rate_a``, ``rate_b``, ``difference`` (B - A), ``ci_low``, ``ci_high``, ``z``, ``p_value``
+        (``z`` is 0 when the pooled variance is 0).
 
     >>> round(two_proportion_test(500, 1000, 550, 1000)["p_value"], 4)
     0.0252
@@ -68,6 +112,25 @@ def sample_size(rate_a: float, rate_b: float, alpha: float = 0.05, power: float 
     """Customers needed *per arm* to detect ``rate_b - rate_a`` with a two-sided test at ``alpha`` and
     the given power (normal approximation).
 
+    Parameters
+    ----------
+    rate_a, rate_b : float
+        The two proportions to tell apart.
+    alpha : float
+        Significance level of the two-sided test.
+    power : float
+        Probability of detecting the difference.
+
+    Returns
+    -------
+    int
+        Customers per arm, rounded up.
+
+    Raises
+    ------
+    ValueError
+        When the two rates are equal.
+
     >>> sample_size(0.80, 0.82)
     6039
     """
@@ -83,6 +146,19 @@ def sample_size(rate_a: float, rate_b: float, alpha: float = 0.05, power: float 
 
 def power_of(n_per_arm: int, rate_a: float, rate_b: float, alpha: float = 0.05) -> float:
     """Probability that a test with ``n_per_arm`` customers per arm detects ``rate_b - rate_a``.
+
+    Parameters
+    ----------
+    n_per_arm : int
+        Customers per arm.
+    rate_a, rate_b : float
+        The two true proportions.
+    alpha : float
+        Significance level of the two-sided test.
+
+    Returns
+    -------
+    float
 
     >>> round(power_of(6039, 0.80, 0.82), 2)
     0.8
@@ -107,10 +183,16 @@ def ab_test(true_p: Any, offers_a: Any, offers_b: Any, *, seed: int = 0, offer_s
         The generator's churn probability of each customer.
     offers_a, offers_b : array-like of bool
         Whether model A's (B's) list would make each customer an offer.
+    seed : int
+        Seed of the arm assignment and of the simulated outcomes.
+    offer_success : float
+        Probability that an offer keeps a would-be churner.
+    alpha : float
+        Significance level of the test and of the intervals.
 
     Returns
     -------
-    (pandas.DataFrame, dict)
+    tuple of (pandas.DataFrame, dict)
         Per arm: customers, offers, retained, retention rate, dollars and dollars per customer; and the
         :func:`two_proportion_test` result (B - A) plus ``n_needed``, the customers per arm needed to
         detect the observed difference with 80 % power, and ``dollars_difference`` (per customer, B - A)

@@ -25,13 +25,41 @@ class ApprovalRequired(PermissionError):
 
 
 def request_approval(version: int, name: str = MODEL_NAME) -> str:
-    """Mark ``version`` as waiting for a human (``approval_check = "pending"``); returns the tag value."""
+    """Mark ``version`` as waiting for a human (``approval_check = "pending"``); returns the tag value.
+
+    Parameters
+    ----------
+    version : int
+        Model version.
+    name : str
+        Registered-model name.
+
+    Returns
+    -------
+    str
+        ``"pending"``.
+    """
     _client().set_model_version_tag(name, str(int(version)), APPROVAL_TAG, PENDING)
     return PENDING
 
 
 def approve(version: int, approver: str, name: str = MODEL_NAME) -> None:
-    """A human approves ``version``: ``approval_check = "approved"`` and ``approved_by = approver``."""
+    """A human approves ``version``: ``approval_check = "approved"`` and ``approved_by = approver``.
+
+    Parameters
+    ----------
+    version : int
+        Model version.
+    approver : str
+        Who approves (stored stripped of surrounding spaces).
+    name : str
+        Registered-model name.
+
+    Raises
+    ------
+    ValueError
+        When ``approver`` is empty or blank.
+    """
     if not approver or not approver.strip():
         raise ValueError("approve(): name the person who approves")
     client = _client()
@@ -40,7 +68,19 @@ def approve(version: int, approver: str, name: str = MODEL_NAME) -> None:
 
 
 def approval_status(version: int, name: str = MODEL_NAME) -> str:
-    """What ``approval_check`` reads on ``version`` (``"missing"`` when the tag was never set)."""
+    """What ``approval_check`` reads on ``version`` (``"missing"`` when the tag was never set).
+
+    Parameters
+    ----------
+    version : int
+        Model version.
+    name : str
+        Registered-model name.
+
+    Returns
+    -------
+    str
+    """
     return _client().get_model_version(name, str(int(version))).tags.get(APPROVAL_TAG, "missing")
 
 
@@ -50,14 +90,26 @@ def promote_approved(version: int, name: str = MODEL_NAME, alias: str = CHAMPION
     The version that held the alias is remembered in the new one's ``previous_champion`` tag, so
     :func:`mlops_edu.deployment.registry.rollback` can move the alias back.
 
+    Parameters
+    ----------
+    version : int
+        Model version to promote.
+    name : str
+        Registered-model name.
+    alias : str
+        Alias to move (default ``Champion``).
+
     Returns
     -------
-    (previous version or None, version)
+    tuple of (int or None, int)
+        The version that held ``alias`` before (``None`` if none) and ``version``.
 
     Raises
     ------
     ApprovalRequired
         The tag is missing or does not read ``"approved"`` (the alias does not move).
+    RegistryError
+        When ``alias`` already points at ``version``.
     """
     status = approval_status(version, name)
     if status != APPROVED:

@@ -68,6 +68,18 @@ def to_payload(frame: pd.DataFrame, orient: str = "split") -> dict[str, Any]:
     """The JSON body for ``frame``: ``{"dataframe_split": {"columns", "data"}}`` or
     ``{"dataframe_records": [...]}``. Floats keep every digit (``json`` writes ``repr``), NaN becomes null.
 
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Rows to send (timestamps become ISO strings).
+    orient : {"split", "records"}
+        Request format.
+
+    Raises
+    ------
+    ValueError
+        When ``orient`` is neither ``"split"`` nor ``"records"``.
+
     >>> to_payload(pd.DataFrame({"tenure": [3], "MonthlyCharges": [70.35]}))
     {'dataframe_split': {'columns': ['tenure', 'MonthlyCharges'], 'data': [[3, 70.35]]}}
     """
@@ -110,6 +122,13 @@ def _short(message: str) -> str:
 
 def classify(status: int, message: str) -> tuple[str, str]:
     """``(problem, detail)`` for an error answer of the scoring server.
+
+    Parameters
+    ----------
+    status : int
+        HTTP status of the answer.
+    message : str
+        The server's error message; ``detail`` is it shortened (no data dump, at most 300 characters).
 
     >>> classify(400, "Model is missing inputs ['tenure'].")
     ('missing column', "Model is missing inputs ['tenure'].")
@@ -166,6 +185,11 @@ def check_frame(frame: pd.DataFrame, signature: Any, *, id_columns: tuple[str, .
         The model's signature (its ``inputs`` are used).
     id_columns : tuple of str
         Columns that identify rows and are never sent.
+
+    Raises
+    ------
+    InputError
+        At the first failed check, with ``problem`` naming it.
     """
     schema = getattr(signature, "inputs", signature)
     wanted = {spec.name: spec.type.name if hasattr(spec.type, "name") else str(spec.type)
@@ -238,7 +262,17 @@ class ScoringClient:
 
     @classmethod
     def for_model(cls, url: str, model_uri: str, **kwargs: Any) -> "ScoringClient":
-        """A client that knows the signature of ``model_uri`` (read from the model's MLmodel file)."""
+        """A client that knows the signature of ``model_uri`` (read from the model's MLmodel file).
+
+        Parameters
+        ----------
+        url : str
+            The server's base URL.
+        model_uri : str
+            URI of the served model, e.g. ``models:/name@Champion``.
+        **kwargs
+            Passed on to :class:`ScoringClient` (``validate``, ``timeout``).
+        """
         from mlflow.models import get_model_info
 
         return cls(url, signature=get_model_info(model_uri).signature, **kwargs)
@@ -259,7 +293,13 @@ class ScoringClient:
         return None if self.signature is None else list(self.signature.inputs.input_names())
 
     def check(self, frame: pd.DataFrame) -> None:
-        """Raise :class:`InputError` if ``frame`` does not match the signature (see :func:`check_frame`)."""
+        """Raise :class:`InputError` if ``frame`` does not match the signature (see :func:`check_frame`).
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            Rows to score; the client's error is ``"no signature"`` when it has none.
+        """
         if self.signature is None:
             raise InputError("no signature", "this client was made without the model's signature")
         check_frame(frame, self.signature)
@@ -267,8 +307,21 @@ class ScoringClient:
     def post(self, body: Any, content_type: str = JSON) -> Any:
         """POST ``body`` to ``/invocations`` as is: a dict/list is sent as JSON, bytes/str unchanged.
 
-        Returns the decoded JSON answer; raises :class:`BadRequest` for a 4xx answer and
-        :class:`ScoringError` for any other failure.
+        Returns the decoded JSON answer of a 200.
+
+        Parameters
+        ----------
+        body : dict, list, str or bytes
+            Request body.
+        content_type : str
+            ``Content-Type`` header (default ``application/json``).
+
+        Raises
+        ------
+        BadRequest
+            For a 4xx answer.
+        ScoringError
+            For any other failure (``"server unreachable"`` when the request does not get through).
         """
         import requests
 
@@ -293,6 +346,13 @@ class ScoringClient:
 
         With a signature, the frame is checked first (:class:`InputError`, nothing sent) and only the
         signature's columns are sent; ``customerID`` and other id columns are never sent.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            Rows to score.
+        orient : {"split", "records"}
+            Request format (:func:`to_payload`); errors of the server are raised as in :meth:`post`.
         """
         if self.validate:
             self.check(frame)
@@ -316,6 +376,13 @@ def probe(client: "ScoringClient", cases: Mapping[str, tuple[Any, str]]) -> pd.D
 
     Columns: ``HTTP`` (the status), ``problem`` (the client's name for the error, ``-`` for a 200),
     ``server still serving`` (``/ping`` right after the request). Used by chapter 03 and the tests.
+
+    Parameters
+    ----------
+    client : ScoringClient
+        Client of the server to probe.
+    cases : mapping of str to (body, content_type)
+        Raw requests by name (the index of the table).
     """
     rows = []
     for name, (body, content_type) in cases.items():

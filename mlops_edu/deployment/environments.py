@@ -103,6 +103,28 @@ class Platform:
     def read(self, reader: str, owner: str, table: str = CUSTOMERS) -> pd.DataFrame:
         """``table`` of environment ``owner``, for code running in ``reader``; DataAccessError if not allowed.
 
+        A granted read is appended to :attr:`reads`.
+
+        Parameters
+        ----------
+        reader : str
+            Environment the code runs in.
+        owner : str
+            Environment whose table is read.
+        table : str
+            Table name in ``owner``'s lake.
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Raises
+        ------
+        DataAccessError
+            When ``may_read`` does not let ``reader`` read ``owner``'s tables.
+        KeyError
+            When ``owner`` is not an environment.
+
         >>> platform.read("dev", "prod")            # doctest: +SKIP
         Traceback (most recent call last):
         DataAccessError: code running in 'dev' may not read 'prod' data (table 'customers') ...
@@ -119,7 +141,17 @@ class Platform:
 
     @contextlib.contextmanager
     def use(self, name: str) -> Iterator[Environment]:
-        """Point MLflow (tracking and registry, also for child processes) at ``name``'s store; restore after."""
+        """Point MLflow (tracking and registry, also for child processes) at ``name``'s store; restore after.
+
+        Parameters
+        ----------
+        name : str
+            Environment to use.
+
+        Yields
+        ------
+        Environment
+        """
         import mlflow
 
         env = self[name]
@@ -140,7 +172,20 @@ class Platform:
                     os.environ[key] = value
 
     def experiment(self, name: str, experiment: str) -> str:
-        """Create (if needed) and activate ``experiment`` in ``name``'s store; call inside :meth:`use`."""
+        """Create (if needed) and activate ``experiment`` in ``name``'s store; call inside :meth:`use`.
+
+        Parameters
+        ----------
+        name : str
+            Environment whose artifact folder holds a new experiment's artifacts.
+        experiment : str
+            Experiment name.
+
+        Returns
+        -------
+        str
+            The experiment id.
+        """
         import mlflow
 
         found = mlflow.get_experiment_by_name(experiment)
@@ -168,7 +213,22 @@ class Platform:
 
 def rename_payment(frame: pd.DataFrame, seed: int, share: float = RENAMED_SHARE) -> pd.DataFrame:
     """Prod's recent sign-ups: ``share`` of the electronic-check customers with tenure <= RECENT_TENURE
-    pay by ``NEW_PAYMENT`` (a value the Telco schema does not know)."""
+    pay by ``NEW_PAYMENT`` (a value the Telco schema does not know).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Customers with ``tenure`` and ``PaymentMethod`` (not changed).
+    seed : int
+        Seed of the choice of renamed customers.
+    share : float
+        Probability that a candidate customer is renamed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy, ``PaymentMethod`` keeping its dtype.
+    """
     out = frame.copy()
     out["PaymentMethod"] = out["PaymentMethod"].astype(object)
     candidates = np.flatnonzero((out["tenure"].to_numpy() <= RECENT_TENURE)
@@ -193,7 +253,8 @@ def make_platform(root: str | Path, *, seed: int = 4, n_prod: int = 7043,
     n_prod : int
         Customers in prod's table.
     samples : mapping
-        Share of the *old snapshot* each non-prod environment gets; default ``{"dev": 0.1, "staging": 0.3}``.
+        Share of the *old snapshot* each non-prod environment gets; default ``{"dev": 0.1, "staging": 0.3}``
+        (both keys are needed).
     key : str
         Pseudonymisation key of the non-prod IDs.
 

@@ -56,7 +56,22 @@ def _load(model_uri: str):
 
 
 def input_columns(model: Any) -> list[str]:
-    """The input column names of a model's signature (``model`` is a URI or a loaded PyFuncModel)."""
+    """The input column names of a model's signature (``model`` is a URI or a loaded PyFuncModel).
+
+    Parameters
+    ----------
+    model : str or mlflow.pyfunc.PyFuncModel
+        Model URI or loaded model.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    InferenceError
+        When the model has no input signature.
+    """
     pyfunc_model = _load(model) if isinstance(model, str) else model
     schema = pyfunc_model.metadata.get_input_schema()
     if schema is None:
@@ -90,11 +105,21 @@ def score_pandas(model: Any, df: pd.DataFrame) -> pd.DataFrame:
 
     Parameters
     ----------
-    model : Any
-        a model URI (``models:/name@Champion``, ``models:/m-...``) or a loaded PyFuncModel.
-    df : pd.DataFrame
-        the rows to score; it must hold the model's input columns (others, e.g. ``customerID``, are
+    model : str or mlflow.pyfunc.PyFuncModel
+        A model URI (``models:/name@Champion``, ``models:/m-...``) or a loaded PyFuncModel.
+    df : pandas.DataFrame
+        The rows to score; it must hold the model's input columns (others, e.g. ``customerID``, are
         kept in the output and not given to the model).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``df`` with ``predictions`` (int 0/1) and ``churn_probability`` (float) added.
+
+    Raises
+    ------
+    InferenceError
+        When the model has no signature or no ``predict_proba``, or ``df`` lacks an input column.
 
     Example
     -------
@@ -129,6 +154,25 @@ def spark_session(app_name: str = "mlops-edu-lab", cores: int = 1, log_file: str
     Sets ``SPARK_LOCAL_IP=127.0.0.1`` and makes Spark's Python workers use this interpreter
     (``PYSPARK_PYTHON``), so they see the same packages as the notebook. The JVM's start-up lines go to
     ``log_file`` (default ``<workspace>/logs/spark.log`` of the current chapter) instead of stderr.
+
+    Parameters
+    ----------
+    app_name : str
+        Spark application name.
+    cores : int
+        Local cores (``local[cores]``).
+    log_file : str, pathlib.Path or None
+        Where the JVM's stderr goes while the session starts; ``None`` for the default above (or a file
+        in the temp folder outside a chapter).
+
+    Returns
+    -------
+    pyspark.sql.SparkSession
+
+    Raises
+    ------
+    InferenceError
+        When pyspark or Java is missing (:func:`spark_available`).
     """
     ok, why = spark_available()
     if not ok:
@@ -194,11 +238,21 @@ def score_spark(model_uri: str, df: pd.DataFrame, spark: Any = None) -> pd.DataF
     Parameters
     ----------
     model_uri : str
-        registry or model URI, e.g. ``models:/workbook.mlops.mlops_churn@Champion``.
-    df : pd.DataFrame
-        the rows to score (pandas); they are turned into a Spark DataFrame.
-    spark : Any
-        a SparkSession (default: :func:`spark_session`).
+        Registry or model URI, e.g. ``models:/workbook.mlops.mlops_churn@Champion``.
+    df : pandas.DataFrame
+        The rows to score (pandas); they are turned into a Spark DataFrame.
+    spark : pyspark.sql.SparkSession or None
+        A SparkSession (default: :func:`spark_session`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``df`` with ``predictions`` and ``churn_probability`` added.
+
+    Raises
+    ------
+    InferenceError
+        When the model has no signature, ``df`` lacks an input column, or Spark is not available.
     """
     import mlflow
     from pyspark.sql import functions as F
@@ -234,6 +288,27 @@ def score_spark(model_uri: str, df: pd.DataFrame, spark: Any = None) -> pd.DataF
 
 def batch_score(model_uri: str, df: pd.DataFrame, engine: str = "pandas", spark: Any = None) -> pd.DataFrame:
     """Score ``df`` with the engine named ``"pandas"`` (default) or ``"spark"``; same output either way.
+
+    Parameters
+    ----------
+    model_uri : str
+        Registry or model URI (:func:`score_pandas` also takes a loaded model).
+    df : pandas.DataFrame
+        The rows to score.
+    engine : {"pandas", "spark"}
+        Which of :func:`score_pandas` and :func:`score_spark` scores.
+    spark : pyspark.sql.SparkSession or None
+        Session for the spark engine (ignored by pandas).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``df`` plus ``predictions`` and ``churn_probability``.
+
+    Raises
+    ------
+    InferenceError
+        For an unknown engine, and as raised by the engine.
 
     >>> preds = batch_score("models:/workbook.mlops.mlops_churn@Champion", df, engine="pandas")  # doctest: +SKIP
     """

@@ -24,6 +24,25 @@ QUANTILES = (50, 95, 99)
 def time_calls(call: Callable[[], Any], n: int, warmup: int = 5) -> np.ndarray:
     """Seconds of ``n`` calls of ``call()`` (after ``warmup`` untimed calls), one per call.
 
+    Parameters
+    ----------
+    call : callable
+        Called without arguments.
+    n : int
+        Timed calls.
+    warmup : int
+        Untimed calls first.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``n`` durations in seconds.
+
+    Raises
+    ------
+    ValueError
+        When ``n < 1``.
+
     >>> len(time_calls(lambda: None, 10, warmup=0))
     10
     """
@@ -41,6 +60,23 @@ def time_calls(call: Callable[[], Any], n: int, warmup: int = 5) -> np.ndarray:
 
 def latency_summary(seconds: Iterable[float], quantiles: Iterable[int] = QUANTILES) -> dict[str, float]:
     """``{"p50_ms": ..., "p95_ms": ..., "p99_ms": ..., "mean_ms": ..., "requests": n}`` of request times.
+
+    Parameters
+    ----------
+    seconds : iterable of float
+        Request times in seconds.
+    quantiles : iterable of int
+        Percentiles to report (each as ``p<q>_ms``).
+
+    Returns
+    -------
+    dict of str to float
+        Milliseconds rounded to 3 decimals, and ``requests`` (an int).
+
+    Raises
+    ------
+    ValueError
+        When there are no timings.
 
     >>> latency_summary([0.001, 0.002, 0.003, 0.004])["p50_ms"]
     2.5
@@ -69,11 +105,22 @@ def throughput(score: Callable[[pd.DataFrame], Any], frame: pd.DataFrame, batch_
         Rows to draw batches from.
     batch_sizes : iterable of int
         E.g. ``(1, 10, 100, 1000)``.
+    min_rows : int
+        Rows a run scores at least (unless ``max_calls`` stops it first).
+    max_calls : int
+        Calls a run makes at most.
+    repeats : int
+        Runs per batch size (each with one untimed warm-up call).
 
     Returns
     -------
     pandas.DataFrame
         ``batch_size``, ``ms_per_batch``, ``rows_per_s``.
+
+    Raises
+    ------
+    ValueError
+        When ``frame`` has no rows or a batch size is below 1.
     """
     if len(frame) == 0:
         raise ValueError("throughput(): the frame has no rows")
@@ -93,7 +140,24 @@ def throughput(score: Callable[[pd.DataFrame], Any], frame: pd.DataFrame, batch_
 def compare_throughput(scorers: Mapping[str, Callable[[pd.DataFrame], Any]], frame: pd.DataFrame,
                        batch_sizes: Iterable[int], **kwargs: Any) -> pd.DataFrame:
     """:func:`throughput` of several scorers in one long table with a ``how`` column (e.g. "in-process",
-    "HTTP"), ready for :func:`mlops_edu.deployment.plots.plot_throughput`."""
+    "HTTP"), ready for :func:`mlops_edu.deployment.plots.plot_throughput`.
+
+    Parameters
+    ----------
+    scorers : mapping of str to callable
+        ``{how: score}``, each ``score`` as in :func:`throughput`.
+    frame : pandas.DataFrame
+        Rows to draw batches from.
+    batch_sizes : iterable of int
+        Batch sizes, the same for every scorer.
+    **kwargs
+        Passed on to :func:`throughput`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``how``, ``batch_size``, ``ms_per_batch``, ``rows_per_s``.
+    """
     sizes = list(batch_sizes)
     parts = [throughput(fn, frame, sizes, **kwargs).assign(how=name) for name, fn in scorers.items()]
     return pd.concat(parts, ignore_index=True)[["how", "batch_size", "ms_per_batch", "rows_per_s"]]

@@ -38,15 +38,22 @@ def offer_list(scored: pd.DataFrame, *, id_column: str = "customerID", keep_all:
     scored : pandas.DataFrame
         Output of :func:`~mlops_edu.deployment.inference.score_pandas` (has ``churn_probability``).
     id_column : str
-        The customer key kept in the list.
+        The customer key kept in the list (row numbers when ``scored`` lacks it).
     keep_all : bool
         Keep every customer (with ``offer`` False below break-even) instead of only those worth an offer.
+    cost_churn, cost_discount : float
+        The business case ($2,000 and $500).
 
     Returns
     -------
     pandas.DataFrame
         ``rank`` (1 = most likely to churn), ``customerID``, ``churn_probability``, ``expected_value``
         (dollars), ``offer`` (expected value > 0); sorted by rank; index reset.
+
+    Raises
+    ------
+    ValueError
+        When ``scored`` has no ``churn_probability`` column.
 
     Examples
     --------
@@ -89,8 +96,9 @@ def nightly_offer_list(model_uri: str, customers: pd.DataFrame, table: str | Pat
 
     Returns
     -------
-    (pandas.DataFrame, int)
-        The list (columns :data:`LIST_COLUMNS`) and the table version written.
+    tuple of (pandas.DataFrame, int)
+        The list (columns :data:`LIST_COLUMNS`; ``model_version`` -1 when not given) and the table version
+        written.
     """
     from mlops_edu.data.lake import write_table
 
@@ -109,6 +117,22 @@ def offer_policy_table(y_true: Any, offer: Any, model_probability: Any,
     ``expected by the model`` (sum of the expected value with the model's probabilities),
     ``expected, true probabilities`` (with the generator's P(churn), when given) and ``realised``
     (:func:`mlops_edu.business.business_value` with the true labels).
+
+    Parameters
+    ----------
+    y_true : array-like of 0/1
+        True churn labels.
+    offer : array-like of bool
+        The model's list: ``True`` = offer.
+    model_probability : array-like of float
+        The model's churn probability per customer.
+    true_probability : array-like of float, optional
+        The generator's churn probability per customer.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``policy``, with the columns above (dollars relative to no offers).
     """
     y = np.asarray(y_true, dtype=int)
     masks = {"model list": np.asarray(offer, dtype=bool), "offers for everyone": np.ones(len(y), bool),

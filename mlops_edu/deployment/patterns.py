@@ -42,6 +42,18 @@ class DataContractError(ValueError):
 def unknown_categories(frame: pd.DataFrame, accept: Mapping[str, Sequence[str]] | None = None) -> dict[str, dict[str, int]]:
     """``{column: {value: rows}}`` of categorical values outside the Telco schema (and outside ``accept``).
 
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Customers (columns not in the schema, and ``Churn``, are not checked).
+    accept : mapping of str to sequence of str, optional
+        Extra values accepted per column.
+
+    Returns
+    -------
+    dict of str to dict of str to int
+        Empty when every value is known.
+
     >>> from mlops_edu.data import make_customers
     >>> df = make_customers(20, seed=0)
     >>> df.loc[0, "Contract"] = "Lifetime"
@@ -64,6 +76,20 @@ def unknown_categories(frame: pd.DataFrame, accept: Mapping[str, Sequence[str]] 
 
 def check_contract(frame: pd.DataFrame, env: str, accept: Mapping[str, Sequence[str]] | None = None) -> None:
     """Raise :class:`DataContractError` naming every unknown categorical value of ``frame`` (with its rows).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Training data.
+    env : str
+        Environment named in the message.
+    accept : mapping of str to sequence of str, optional
+        As in :func:`unknown_categories`.
+
+    Raises
+    ------
+    DataContractError
+        When any categorical value is unknown.
 
     >>> from mlops_edu.data import make_customers
     >>> check_contract(make_customers(20, seed=0).assign(Contract="Lifetime"), "prod")
@@ -104,6 +130,21 @@ def training_code(platform: Platform, env: str, *, seed: int = 4, name: str = MO
 
     Returns a :class:`TrainingOutcome`; a contract violation returns ``status="refused"`` with the
     message, and nothing is logged or registered.
+
+    Parameters
+    ----------
+    platform : Platform
+        The three environments (reads go through its access control).
+    env : str
+        Environment the code runs in and reads from.
+    seed : int
+        Seed of the split and the model.
+    name : str
+        Registered-model name.
+    accept : mapping of str to sequence of str, optional
+        Values the reviewed change accepts (:func:`check_contract`).
+    kind : str
+        Model kind for :func:`mlops_edu.training.make_model`.
     """
     import mlflow
 
@@ -137,7 +178,22 @@ def training_code(platform: Platform, env: str, *, seed: int = 4, name: str = MO
 
 
 def holdout(platform: Platform, env: str, seed: int = 4) -> tuple[pd.DataFrame, pd.Series]:
-    """The held-out 20 % of ``env``'s data that :func:`training_code` does not train on (read *in* ``env``)."""
+    """The held-out 20 % of ``env``'s data that :func:`training_code` does not train on (read *in* ``env``).
+
+    Parameters
+    ----------
+    platform : Platform
+        The three environments.
+    env : str
+        Environment whose data are read.
+    seed : int
+        The seed :func:`training_code` was given.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, pandas.Series)
+        Features and labels.
+    """
     from mlops_edu.training import split_dataset
 
     split = split_dataset(platform.read(env, env, CUSTOMERS), val_size=0.2, test_size=0.2, seed=seed)
@@ -152,6 +208,19 @@ def promote_artifact(platform: Platform, source: str, target: str, version: int,
     and registered there with ``create_model_version`` (tag :data:`PROMOTED_FROM`). Returns the new
     version number in ``target``. No run, metric or dataset goes along: see
     :func:`mlops_edu.deployment.registry.lineage` in both stores.
+
+    Parameters
+    ----------
+    platform : Platform
+        The three environments.
+    source, target : str
+        Environments to copy from and to.
+    version : int
+        Version in ``source``'s registry.
+    name : str
+        Registered-model name (the same in both).
+    alias : str or None
+        Alias given to the new version in ``target`` (``None`` for none).
     """
     import mlflow
     from mlflow import MlflowClient
@@ -181,6 +250,22 @@ def copy_across_stores(platform: Platform, source: str, target: str, version: in
 
     The client of ``target`` looks ``models:/name/version`` up in ``target``'s own registry, so across two
     sqlite stores it fails ("not found") when ``target`` lacks that version.
+
+    Parameters
+    ----------
+    platform : Platform
+        The three environments.
+    source, target : str
+        Environments to copy from and to.
+    version : int
+        Version in ``source``'s registry.
+    name : str
+        Registered-model name.
+
+    Returns
+    -------
+    str
+        ``"failed: ..."`` (the first line of MLflow's error) or what was copied.
     """
     import contextlib
     import io
@@ -198,7 +283,23 @@ def copy_across_stores(platform: Platform, source: str, target: str, version: in
 
 
 def lineage_table(platform: Platform, versions: Mapping[str, int], name: str = MODEL_NAME) -> pd.DataFrame:
-    """What each environment's registry knows about a model version: run, metrics, training data, origin."""
+    """What each environment's registry knows about a model version: run, metrics, training data, origin.
+
+    Parameters
+    ----------
+    platform : Platform
+        The three environments.
+    versions : mapping of str to int
+        ``{environment: version}``, one row each.
+    name : str
+        Registered-model name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``environment``: ``version``, ``training run``, ``test F1 logged``, ``training data``
+        and ``origin`` (``"-"`` where the registry does not know).
+    """
     from mlflow import MlflowClient
 
     from mlops_edu.deployment import registry

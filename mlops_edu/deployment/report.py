@@ -52,7 +52,17 @@ class PromotionRule:
     min_description: int = MIN_DESCRIPTION
 
     def margin(self, check: str) -> float:
-        """The margin of ``f1_gain_passed`` or ``value_gain_passed``."""
+        """The margin of ``f1_gain_passed`` or ``value_gain_passed``.
+
+        Parameters
+        ----------
+        check : str
+            ``"f1_gain_passed"`` gives ``min_gain_f1``; any other name gives ``min_gain_usd``.
+
+        Returns
+        -------
+        float
+        """
         return self.min_gain_f1 if check == "f1_gain_passed" else self.min_gain_usd
 
     def __str__(self) -> str:
@@ -132,7 +142,22 @@ class ValidationReport:
         return None if self.reference_metrics is None else self.reference_metrics["business_value"]
 
     def check(self, name: str) -> Check:
-        """The check called ``name``."""
+        """The check called ``name``.
+
+        Parameters
+        ----------
+        name : str
+            One of :data:`CHECKS`.
+
+        Returns
+        -------
+        Check
+
+        Raises
+        ------
+        KeyError
+            When no check of that name ran.
+        """
         for c in self.checks:
             if c.name == name:
                 return c

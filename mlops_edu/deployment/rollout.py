@@ -50,7 +50,19 @@ class Guardrails:
     min_requests: int = 10
 
     def verdict(self, stats: dict[str, float]) -> str | None:
-        """The first guardrail ``stats`` (of the challenger) crosses, as a sentence; None when all hold."""
+        """The first guardrail ``stats`` (of the challenger) crosses, as a sentence; None when all hold.
+
+        Checked in order: requests, error rate, agreement (a NaN agreement, nothing compared, holds).
+
+        Parameters
+        ----------
+        stats : dict of str to float
+            The challenger's ``requests``, ``error_rate`` and ``agreement`` (a row of :func:`arm_stats`).
+
+        Returns
+        -------
+        str or None
+        """
         if stats["requests"] < self.min_requests:
             return f"only {int(stats['requests'])} challenger requests (< {self.min_requests})"
         if stats["error_rate"] > self.max_error_rate:
@@ -105,13 +117,30 @@ class Router:
         self.set_share(share)
 
     def set_share(self, share: float) -> None:
-        """Send ``share`` (0..1) of the next requests to the challenger (canary mode)."""
+        """Send ``share`` (0..1) of the next requests to the challenger (canary mode).
+
+        Parameters
+        ----------
+        share : float
+            Share in [0, 1].
+
+        Raises
+        ------
+        ValueError
+            When ``share`` lies outside [0, 1].
+        """
         if not 0.0 <= float(share) <= 1.0:
             raise ValueError(f"share must lie in [0, 1], got {share}")
         self.share = float(share)
 
     def rollback(self, reason: str) -> None:
-        """All traffic back to the champion (share 0); the reason is kept in :attr:`events`."""
+        """All traffic back to the champion (share 0); the reason is kept in :attr:`events`.
+
+        Parameters
+        ----------
+        reason : str
+            Why, stored as ``"rolled back: <reason>"``.
+        """
         self.set_share(0.0)
         self.events.append(f"rolled back: {reason}")
 
@@ -143,17 +172,51 @@ class Router:
         return answer
 
     def send(self, frame: pd.DataFrame) -> list[int | None]:
-        """Route every row of ``frame`` as its own request, in order."""
+        """Route every row of ``frame`` as its own request, in order.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            One customer per row.
+
+        Returns
+        -------
+        list of int or None
+            The answers the callers get (None on error).
+        """
         return [self(frame.iloc[[i]]) for i in range(len(frame))]
 
     def stats(self, since: int = 0) -> pd.DataFrame:
         """Per arm, over the requests logged from position ``since`` on: requests, share of them,
-        errors, error rate, agreement (answers equal to the reference), p50 and p95 latency in ms."""
+        errors, error rate, agreement (answers equal to the reference), p50 and p95 latency in ms.
+
+        Parameters
+        ----------
+        since : int
+            Position in :attr:`log` to start from.
+
+        Returns
+        -------
+        pandas.DataFrame
+            See :func:`arm_stats`.
+        """
         return arm_stats(self.log[since:])
 
 
 def arm_stats(log: Sequence[Request]) -> pd.DataFrame:
-    """The table of :meth:`Router.stats` for a list of :class:`Request`."""
+    """The table of :meth:`Router.stats` for a list of :class:`Request`.
+
+    Parameters
+    ----------
+    log : sequence of Request
+        Logged requests (shadow copies have the arm ``"shadow"`` and no ``share``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by arm: ``requests``, ``share``, ``errors``, ``error_rate``, ``agreement`` (NaN when nothing
+        was compared), ``p50_ms``, ``p95_ms``; empty with these columns for an empty log.
+    """
     frame = pd.DataFrame([r.__dict__ for r in log])
     if frame.empty:
         return pd.DataFrame(columns=["requests", "share", "errors", "error_rate", "agreement", "p50_ms", "p95_ms"])
@@ -179,9 +242,22 @@ def run_canary(router: Router, traffic: pd.DataFrame, stages: Sequence[float] = 
     Each stage routes ``requests_per_stage`` consecutive rows of ``traffic`` (wrapping around), then checks
     the challenger's stats of that stage against ``guardrails``.
 
+    Parameters
+    ----------
+    router : Router
+        A canary router (its share is set per stage, and to 0 on rollback).
+    traffic : pandas.DataFrame
+        Rows to send, one customer per request.
+    stages : sequence of float
+        Challenger shares, in order.
+    requests_per_stage : int
+        Requests routed per stage.
+    guardrails : Guardrails or None
+        Limits checked after each stage (default :class:`Guardrails`).
+
     Returns
     -------
-    (pandas.DataFrame, str)
+    tuple of (pandas.DataFrame, str)
         One row per stage run (share, challenger requests, actual share, errors, error rate, agreement,
         verdict) and the
         outcome: ``"promoted: ..."`` or ``"rolled back at ...: <reason>"``.
@@ -243,6 +319,20 @@ class BlueGreen:
 def agreement(answers: Sequence[Any], reference: Sequence[Any]) -> float:
     """Share of positions where two answer lists agree (None never agrees).
 
+    Parameters
+    ----------
+    answers, reference : sequence
+        Answers, compared position by position (the shorter length counts).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        When there is nothing to compare.
+
     >>> agreement([1, 0, 1, None], [1, 1, 1, 0])
     0.5
     """
@@ -253,7 +343,20 @@ def agreement(answers: Sequence[Any], reference: Sequence[Any]) -> float:
 
 
 def routed_share(log: Sequence[Request], arm: str = CHALLENGER_ARM) -> float:
-    """Share of logged caller requests that ``arm`` answered."""
+    """Share of logged caller requests that ``arm`` answered.
+
+    Parameters
+    ----------
+    log : sequence of Request
+        Logged requests (shadow copies are not caller requests).
+    arm : str
+        ``"champion"`` or ``"challenger"``.
+
+    Returns
+    -------
+    float
+        0 for an empty log.
+    """
     callers = [r for r in log if r.arm != "shadow"]
     return sum(r.arm == arm for r in callers) / max(len(callers), 1)
 

@@ -30,7 +30,22 @@ class WorkspaceError(ValueError):
 
 
 def workspace_store(workspace: str | Path) -> str:
-    """The absolute ``sqlite:///`` URI of ``DIR/mlflow.db``; :class:`WorkspaceError` if there is none."""
+    """The absolute ``sqlite:///`` URI of ``DIR/mlflow.db``; :class:`WorkspaceError` if there is none.
+
+    Parameters
+    ----------
+    workspace : str or pathlib.Path
+        The workspace folder ``DIR`` (``~`` is expanded).
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    WorkspaceError
+        When ``DIR/mlflow.db`` is not a file.
+    """
     db = Path(workspace).expanduser().resolve() / "mlflow.db"
     if not db.is_file():
         raise WorkspaceError(f"no MLflow store at {db}: run `python -m mlops_edu lab --workspace "
@@ -41,7 +56,26 @@ def workspace_store(workspace: str | Path) -> str:
 
 def resolve_alias(tracking_uri: str, alias: str = CHAMPION, name: str = MODEL_NAME) -> int:
     """The version ``name@alias`` points to in the store; :class:`WorkspaceError` naming the aliases
-    that do exist (and a near miss in spelling) otherwise."""
+    that do exist (and a near miss in spelling) otherwise.
+
+    Parameters
+    ----------
+    tracking_uri : str
+        The store (tracking and registry).
+    alias : str
+        Alias to resolve (case-sensitive).
+    name : str
+        Registered-model name.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    WorkspaceError
+        When the model is not registered or has no such alias.
+    """
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
@@ -61,7 +95,24 @@ def resolve_alias(tracking_uri: str, alias: str = CHAMPION, name: str = MODEL_NA
 
 def example_request(uri: str, tracking_uri: str, rows: int = 1) -> dict[str, Any] | None:
     """The first ``rows`` rows of the model's saved serving input example (``serving_input_example.json``),
-    or None when the model was logged without an input example."""
+    or None when the model was logged without an input example.
+
+    Points MLflow's tracking and registry URI at ``tracking_uri`` (for the whole process) to download it.
+
+    Parameters
+    ----------
+    uri : str
+        Model URI, e.g. ``models:/name@Champion``.
+    tracking_uri : str
+        The store holding the model.
+    rows : int
+        Rows of the example to keep.
+
+    Returns
+    -------
+    dict or None
+        A ``dataframe_split`` or ``dataframe_records`` body.
+    """
     import mlflow
 
     mlflow.set_tracking_uri(tracking_uri)
@@ -82,6 +133,17 @@ def example_request(uri: str, tracking_uri: str, rows: int = 1) -> dict[str, Any
 def curl_command(url: str, body: dict[str, Any] | None) -> str:
     """A shell line that scores ``body`` on the server at ``url``.
 
+    Parameters
+    ----------
+    url : str
+        The server's base URL.
+    body : dict or None
+        Request body; ``None`` puts a ``"..."`` placeholder body in the line.
+
+    Returns
+    -------
+    str
+
     >>> curl_command("http://127.0.0.1:5001", {"dataframe_records": [{"tenure": 3}]})
     'curl -s http://127.0.0.1:5001/invocations -H \\'Content-Type: application/json\\' -d \\'{"dataframe_records": [{"tenure": 3}]}\\''
     """
@@ -94,8 +156,32 @@ def serve_workspace(workspace: str | Path, *, alias: str = CHAMPION, port: int =
                     ready: Callable[[ModelServer], None] | None = None) -> int:
     """Serve ``name@alias`` of a workspace until Ctrl+C or SIGTERM; returns the exit code.
 
-    0 after a requested stop, 1 when the server died on its own (its log tail goes to stderr).
-    Raises :class:`WorkspaceError` for a workspace that cannot be served (nothing is started).
+    0 after a requested stop, 1 when the server failed to start or died on its own (its log tail goes to
+    stderr).
+
+    Parameters
+    ----------
+    workspace : str or pathlib.Path
+        Workspace folder with ``mlflow.db``; the server log goes to ``DIR/logs/serve.log``.
+    alias : str
+        Alias to serve.
+    port : int
+        Port on 127.0.0.1; 0 picks a free one.
+    name : str
+        Registered-model name.
+    echo : callable
+        Prints the start-up lines (URL, ``curl`` example, log file).
+    ready : callable or None
+        Called with the started :class:`~mlops_edu.deployment.serving.ModelServer` (e.g. by tests).
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    WorkspaceError
+        For a workspace that cannot be served or a port in use (nothing is started).
     """
     tracking_uri = workspace_store(workspace)
     version = resolve_alias(tracking_uri, alias, name)

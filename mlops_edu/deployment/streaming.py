@@ -38,6 +38,20 @@ def arrivals(months: Sequence[Any], seed: int = 0, label_jitter_days: int = 14) 
     ``label_time``: ``event_time`` plus the month's ``label_delay`` (in 30-day months) plus 0 to
     ``label_jitter_days`` days: when the true ``Churn`` becomes known. Sorted by ``event_time``.
 
+    Parameters
+    ----------
+    months : sequence of MonthBatch
+        Months with ``period``, ``frame`` and ``label_delay``.
+    seed : int
+        Seed of the event times and the jitter.
+    label_jitter_days : int
+        Most days of jitter added to a label's arrival.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The months' customers with ``event_time``, ``label_time`` and ``month`` added, index reset.
+
     Example
     -------
     >>> from mlops_edu.data import make_months
@@ -66,6 +80,20 @@ def micro_batches(frame: pd.DataFrame, every: str = "7D", time_column: str = EVE
     """Cut ``frame`` into consecutive windows of length ``every``: ``[(window_end, rows), ...]``.
 
     Windows start at midnight of the first event; empty windows are kept (a stream has quiet weeks).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Rows with a time column.
+    every : str
+        Window length (pandas offset, e.g. ``"7D"``).
+    time_column : str
+        Column of event times.
+
+    Returns
+    -------
+    list of (pandas.Timestamp, pandas.DataFrame)
+        Empty for an empty ``frame``.
     """
     if len(frame) == 0:
         return []
@@ -126,6 +154,14 @@ def run_stream(events: pd.DataFrame, score: Callable[[pd.DataFrame], Any], *, ev
         Window length (pandas offset, e.g. ``"7D"``).
     watermark : str
         How long a prediction waits in the state for its label.
+    label_column : str
+        Column of the ``"Yes"``/``"No"`` label.
+    id_column : str
+        Key joining predictions and labels.
+
+    Returns
+    -------
+    StreamResult
     """
     features = events.drop(columns=[label_column, EVENT_TIME, LABEL_TIME, "month"], errors="ignore")
     labels = events[[id_column, label_column, LABEL_TIME]].copy()
@@ -166,6 +202,22 @@ def watermark_tradeoff(events: pd.DataFrame, score: Callable[[pd.DataFrame], Any
 
     ``score`` runs once per micro-batch per watermark; pass a cheap one (e.g. a dict lookup of
     predictions already made) when only the join is of interest.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Output of :func:`arrivals`.
+    score : callable
+        As in :func:`run_stream`.
+    watermarks : sequence of str
+        Watermarks to compare (pandas offsets, e.g. ``"30D"``).
+    every : str
+        Window length.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``watermark``: ``labels joined``, ``dropped as late``, ``joined share``, ``max state rows``.
     """
     rows = []
     for mark in watermarks:
@@ -183,7 +235,23 @@ def watermark_tradeoff(events: pd.DataFrame, score: Callable[[pd.DataFrame], Any
 def write_micro_batches(events: pd.DataFrame, folder: str | Path, every: str = "7D") -> int:
     """Write each micro-batch of ``events`` (features and ``customerID`` only) as one Parquet file in
     ``folder`` (``batch-00000.parquet``, ...): the folder source of :func:`spark_stream`. Returns the
-    number of files."""
+    number of files.
+
+    Empty windows write no file; each file has a ``batch`` column (the micro-batch number).
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Output of :func:`arrivals`.
+    folder : str or pathlib.Path
+        Created if needed.
+    every : str
+        Window length.
+
+    Returns
+    -------
+    int
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     count = 0
@@ -204,10 +272,28 @@ def spark_stream(model_uri: str, folder: str | Path, checkpoint: str | Path, spa
     ``mlflow.pyfunc.spark_udf(..., env_manager="local")``, ``foreachBatch`` collecting the results,
     ``trigger(availableNow=True)``: every file present is processed, then the query stops.
 
+    Parameters
+    ----------
+    model_uri : str
+        Registry or model URI.
+    folder : str or pathlib.Path
+        Folder of Parquet files (:func:`write_micro_batches`).
+    checkpoint : str or pathlib.Path
+        Checkpoint location of the streaming query.
+    spark : pyspark.sql.SparkSession or None
+        Default: :func:`~mlops_edu.deployment.inference.spark_session`.
+    id_column : str
+        Key column kept in the result.
+
     Returns
     -------
     pandas.DataFrame
         ``customerID``, ``batch``, ``predictions``, sorted by ``batch`` and ``customerID``.
+
+    Raises
+    ------
+    ValueError
+        When ``folder`` holds no Parquet file.
     """
     import mlflow
     import pyarrow.parquet as pq

@@ -68,6 +68,18 @@ def evaluate_version(model: Any, X: pd.DataFrame, y: Iterable[int]) -> dict[str,
 
     Metrics: accuracy, precision, recall, f1, roc_auc (on the churn probability), the confusion counts
     tp/fp/fn/tn and ``business_value`` of the 0/1 predictions. All plain floats.
+
+    Parameters
+    ----------
+    model : str or mlflow.pyfunc.PyFuncModel
+    X : pandas.DataFrame
+        Held-out rows (the model's input columns).
+    y : iterable of int
+        Their 0/1 labels.
+
+    Returns
+    -------
+    dict of str to float
     """
     y_arr = np.asarray(y).astype(int)
     proba, pred = _decisions(model, X)
@@ -79,14 +91,27 @@ def evaluate_version(model: Any, X: pd.DataFrame, y: Iterable[int]) -> dict[str,
 # --------------------------------------------------------------------------------------------------
 
 def check_description(version: Any, min_chars: int = MIN_DESCRIPTION) -> Check:
-    """``has_description``: the model version says what it is in at least ``min_chars`` characters."""
+    """``has_description``: the model version says what it is in at least ``min_chars`` characters.
+
+    Parameters
+    ----------
+    version : ModelVersion
+        Its ``description`` is checked (stripped; none counts as empty).
+    min_chars : int
+    """
     text = (getattr(version, "description", None) or "").strip()
     return Check("has_description", len(text) >= min_chars,
                  f"description has {len(text)} characters (minimum {min_chars})")
 
 
 def load_version(uri: str) -> tuple[Any, str | None]:
-    """``(loaded pyfunc model, None)`` or ``(None, why it does not load)``."""
+    """``(loaded pyfunc model, None)`` or ``(None, why it does not load)``.
+
+    Parameters
+    ----------
+    uri : str
+        Model URI.
+    """
     import mlflow
 
     try:
@@ -96,7 +121,14 @@ def load_version(uri: str) -> tuple[Any, str | None]:
 
 
 def check_signature(loaded: Any, load_error: str | None = None) -> Check:
-    """``has_signature``: the logged model declares its input columns."""
+    """``has_signature``: the logged model declares its input columns.
+
+    Parameters
+    ----------
+    loaded : mlflow.pyfunc.PyFuncModel or None
+        From :func:`load_version`; ``None`` fails the check with ``load_error``.
+    load_error : str or None
+    """
     signature = loaded.metadata.signature if loaded is not None else None
     if loaded is None:
         detail = load_error or "the model does not load"
@@ -108,7 +140,16 @@ def check_signature(loaded: Any, load_error: str | None = None) -> Check:
 
 
 def check_inference(loaded: Any, X_sample: pd.DataFrame, load_error: str | None = None) -> Check:
-    """``inference_passed``: one 0/1 prediction and one probability in [0, 1] per row of ``X_sample``."""
+    """``inference_passed``: one 0/1 prediction and one probability in [0, 1] per row of ``X_sample``.
+
+    Parameters
+    ----------
+    loaded : mlflow.pyfunc.PyFuncModel or None
+        As in :func:`check_signature`.
+    X_sample : pandas.DataFrame
+        Rows of the inference table; a scoring error fails the check.
+    load_error : str or None
+    """
     if loaded is None:
         return Check("inference_passed", False, load_error or "the model does not load")
     try:
@@ -123,14 +164,32 @@ def check_inference(loaded: Any, X_sample: pd.DataFrame, load_error: str | None 
 
 
 def check_f1_floor(metrics: dict[str, float], threshold: float) -> Check:
-    """``metric_f1_passed``: held-out F1 reaches the floor (:func:`~mlops_edu.training.metrics.deploy_gate`)."""
+    """``metric_f1_passed``: held-out F1 reaches the floor (:func:`~mlops_edu.training.metrics.deploy_gate`).
+
+    Parameters
+    ----------
+    metrics : dict of str to float
+        Held-out metrics with ``f1`` (:func:`evaluate_version`).
+    threshold : float
+    """
     gate = deploy_gate(metrics, threshold, "f1")
     return Check("metric_f1_passed", gate.passed,
                  f"F1 {gate.value:.3f} {'>=' if gate.passed else '<'} threshold {threshold:.3f}")
 
 
 def check_gain(name: str, interval: Interval, margin: float, reference: str) -> Check:
-    """``f1_gain_passed`` / ``value_gain_passed``: the interval's lower bound exceeds ``margin``."""
+    """``f1_gain_passed`` / ``value_gain_passed``: the interval's lower bound exceeds ``margin``.
+
+    Parameters
+    ----------
+    name : str
+        Check name (its tag).
+    interval : Interval
+        Paired-bootstrap gain (``value_per_customer`` is shown in dollars).
+    margin : float
+    reference : str
+        What the gain is over, for the detail sentence.
+    """
     gate = interval_gate(interval, margin)
     money = interval.statistic == "value_per_customer"
     show = _signed_dollars if money else (lambda v: f"{v:+.3f}")
@@ -143,14 +202,35 @@ def check_gain(name: str, interval: Interval, margin: float, reference: str) -> 
 
 def compare(y: np.ndarray, challenger_pred: np.ndarray, reference_pred: np.ndarray,
             rule: PromotionRule) -> dict[str, Interval]:
-    """Paired-bootstrap intervals of the Challenger's gain in F1 and in dollars per customer, same rows."""
+    """Paired-bootstrap intervals of the Challenger's gain in F1 and in dollars per customer, same rows.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        0/1 labels of the held-out rows.
+    challenger_pred, reference_pred : numpy.ndarray
+        0/1 decisions on those rows.
+    rule : PromotionRule
+        Resamples, seed and level of the bootstrap.
+
+    Returns
+    -------
+    dict of str to Interval
+        Keyed ``"f1"`` and ``"value_per_customer"``.
+    """
     return {statistic: paired_bootstrap(y, challenger_pred, reference_pred, statistic,
                                         n_resamples=rule.n_resamples, seed=rule.seed, level=rule.level)
             for statistic in GAINS.values()}
 
 
 def write_validation_tags(report: ValidationReport) -> None:
-    """Each check as a ``True``/``False`` tag, plus the numbers and the intervals that decided."""
+    """Each check as a ``True``/``False`` tag, plus the numbers and the intervals that decided.
+
+    Parameters
+    ----------
+    report : ValidationReport
+        Tags go to its Challenger version.
+    """
     client, name, version = _client(), report.name, str(report.challenger_version)
     tags = {c.name: str(c.passed) for c in report.checks}
     if report.rule.f1_threshold is not None:
@@ -216,6 +296,11 @@ def validate_challenger(X_holdout: pd.DataFrame, y_holdout: Iterable[int], X_sam
     -------
     ValidationReport
         ``report.passed`` says whether :func:`promote` will accept it.
+
+    Raises
+    ------
+    RegistryError
+        When ``name@Challenger`` does not exist.
     """
     rule = rule or PromotionRule()
     if f1_threshold is not None:
@@ -278,10 +363,20 @@ def promote(report: ValidationReport) -> Promotion:
     :func:`~mlops_edu.deployment.registry.rollback` goes back to). A refused Challenger keeps its alias
     and its failed-check tags; the Champion does not move.
 
+    Parameters
+    ----------
+    report : ValidationReport
+        From :func:`validate_challenger`.
+
     Returns
     -------
     Promotion
-        ``promoted``, ``reason``, ``new_champion``, ``old_champion``.
+        ``promoted``, ``reason``, ``new_champion``, ``old_champion`` (when refused, both the unmoved Champion).
+
+    Raises
+    ------
+    RegistryError
+        When ``Challenger`` no longer points at the report's version.
     """
     client = _client()
     name, version = report.name, report.challenger_version

@@ -66,7 +66,17 @@ class Rule:
     action: str = "notify"
 
     def fires(self, value: float | None) -> bool:
-        """True when ``value`` crosses a threshold (a missing or NaN value never fires)."""
+        """True when ``value`` crosses a threshold (a missing or NaN value never fires).
+
+        Parameters
+        ----------
+        value : float or None
+            The signal's value in one window.
+
+        Returns
+        -------
+        bool
+        """
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return False
         return (self.above is not None and value > self.above) or (self.below is not None and value < self.below)
@@ -86,7 +96,23 @@ def _threshold(signal: str, key: str, value: Any) -> float:
 
 
 def parse_rules(data: Mapping[str, Any]) -> dict[str, Rule]:
-    """Validate a parsed rule file (``{signal: {"above"/"below": number, "action": str}}``) into rules."""
+    """Validate a parsed rule file (``{signal: {"above"/"below": number, "action": str}}``) into rules.
+
+    Parameters
+    ----------
+    data : mapping
+        The parsed TOML: one table per signal of :data:`SIGNALS`; ``action`` defaults to ``"notify"``.
+
+    Returns
+    -------
+    dict of str to Rule
+        By signal.
+
+    Raises
+    ------
+    AlertRuleError
+        For an unknown signal, action or key, a missing threshold, or a threshold that is not a number >= 0.
+    """
     rules = {}
     for signal, spec in data.items():
         if signal not in SIGNALS:
@@ -108,6 +134,20 @@ def parse_rules(data: Mapping[str, Any]) -> dict[str, Rule]:
 
 def load_rules(source: str | Path) -> dict[str, Rule]:
     """Read and validate a TOML rule file (a path, or the TOML text itself when it contains a newline).
+
+    Parameters
+    ----------
+    source : str or pathlib.Path
+        Path of the rule file, or its text.
+
+    Returns
+    -------
+    dict of str to Rule
+
+    Raises
+    ------
+    AlertRuleError
+        When the text is not valid TOML, and as :func:`parse_rules`.
 
     >>> load_rules('[error_rate]\\nabove = 0.05\\naction = "page"\\n')["error_rate"].describe()
     'error_rate > 0.05'
@@ -143,14 +183,37 @@ class AlertLog:
     alerts: list[Alert] = field(default_factory=list)
 
     def evaluate(self, window: str, signals: Mapping[str, Any]) -> list[Alert]:
-        """Check every rule whose signal is in ``signals``; log and return the alerts that fired."""
+        """Check every rule whose signal is in ``signals``; log and return the alerts that fired.
+
+        Parameters
+        ----------
+        window : str
+            Name of the window (a month, a minute of traffic).
+        signals : mapping of str to float
+            Signal values of the window; signals without a rule are ignored.
+
+        Returns
+        -------
+        list of Alert
+        """
         fired = [Alert(str(window), name, float(signals[name]), rule.describe(), rule.action)
                  for name, rule in self.rules.items() if name in signals and rule.fires(signals[name])]
         self.alerts.extend(fired)
         return fired
 
     def evaluate_frame(self, table: pd.DataFrame) -> list[Alert]:
-        """Evaluate every row of ``table`` (index = window, columns = signals) in order."""
+        """Evaluate every row of ``table`` (index = window, columns = signals) in order.
+
+        Parameters
+        ----------
+        table : pandas.DataFrame
+            One row per window; columns that are not in :data:`SIGNALS` are ignored.
+
+        Returns
+        -------
+        list of Alert
+            The alerts that fired, all windows together.
+        """
         fired = []
         for window, row in table.iterrows():
             fired += self.evaluate(str(window), {k: v for k, v in row.items() if k in SIGNALS})
@@ -158,7 +221,17 @@ class AlertLog:
 
     @staticmethod
     def retrain_needed(alerts: list[Alert]) -> bool:
-        """The retraining trigger: True when one of ``alerts`` asks for ``retrain``."""
+        """The retraining trigger: True when one of ``alerts`` asks for ``retrain``.
+
+        Parameters
+        ----------
+        alerts : list of Alert
+            E.g. the alerts of the latest window.
+
+        Returns
+        -------
+        bool
+        """
         return any(a.action == "retrain" for a in alerts)
 
     def frame(self) -> pd.DataFrame:
@@ -168,5 +241,11 @@ class AlertLog:
         return table
 
     def write_jsonl(self, path: str | Path) -> None:
-        """Write the alert log as JSON lines (what a pager or a chat bot would read)."""
+        """Write the alert log as JSON lines (what a pager or a chat bot would read).
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            File to write (overwritten).
+        """
         Path(path).write_text("".join(json.dumps(asdict(a)) + "\n" for a in self.alerts))

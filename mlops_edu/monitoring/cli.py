@@ -22,7 +22,19 @@ def read_batch(path: str | Path) -> pd.DataFrame:
     """Read a CSV: a file with the Telco columns (``Churn`` optional) through
     :func:`mlops_edu.data.load_telco_csv` (typed and validated), any other CSV with ``pandas.read_csv``.
 
-    Raises :class:`SchemaError` naming the file for a missing, empty or unreadable file.
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        CSV file.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    SchemaError
+        Naming the file, for a missing, empty or unreadable file (and as ``load_telco_csv`` for a Telco file).
     """
     from mlops_edu.data.validation import load_telco_csv
 
@@ -46,7 +58,26 @@ def read_batch(path: str | Path) -> pd.DataFrame:
 
 def run_monitor(reference: str | Path, current: str | Path, *, columns: str | None = None,
                 drift_share: float = 0.5, as_json: bool = False) -> int:
-    """Run the job: print the drift table (or JSON) on stdout and return the exit code (0, 3 or 2)."""
+    """Run the job: print the drift table (or JSON) on stdout and return the exit code (0, 3 or 2).
+
+    Bad input is reported on stderr and gives exit code 2; nothing raises.
+
+    Parameters
+    ----------
+    reference, current : str or pathlib.Path
+        CSV files of the reference and the current batch (:func:`read_batch`).
+    columns : str or None
+        Comma-separated columns to test; ``None`` for the default of ``drift_report``.
+    drift_share : float
+        Share of drifting columns, in (0, 1], that counts as dataset drift.
+    as_json : bool
+        Print the report as JSON instead of a table and a summary.
+
+    Returns
+    -------
+    int
+        ``EXIT_OK`` (0), ``EXIT_DRIFT`` (3) or ``EXIT_BAD_INPUT`` (2).
+    """
     from mlops_edu.monitoring.report import drift_report
 
     try:

@@ -101,6 +101,11 @@ def column_kind(reference: Any) -> str:
     """``"numeric"`` (numbers or dates with more than 5 distinct values), ``"binary"`` (2 distinct values)
     or ``"categorical"``: what decides the default test.
 
+    Parameters
+    ----------
+    reference : array-like or pandas.Series
+        The reference sample (missing values are ignored).
+
     >>> column_kind(pd.Series([0, 1, 1, 0])), column_kind(pd.Series(["a", "b", "c"]))
     ('binary', 'categorical')
     """
@@ -131,6 +136,18 @@ def psi_edges(reference: Any, bins: int = PSI_BINS) -> np.ndarray:
     """Inner bin edges of PSI: the reference's quantiles at 1/B, ..., (B-1)/B (ties merged); the outer bins
     are open, so a value beyond the reference's range still lands in a bin.
 
+    Parameters
+    ----------
+    reference : array-like of float
+        NaN is ignored.
+    bins : int
+        Number of bins B.
+
+    Raises
+    ------
+    ValueError
+        When the reference has no values.
+
     >>> psi_edges(np.arange(100), bins=4).tolist()
     [24.75, 49.5, 74.25]
     """
@@ -142,7 +159,20 @@ def psi_edges(reference: Any, bins: int = PSI_BINS) -> np.ndarray:
 
 
 def binned_counts(values: Any, edges: np.ndarray) -> np.ndarray:
-    """Counts of ``values`` in the open-ended bins ``(-inf, e1), [e1, e2), ..., [ek, inf)``."""
+    """Counts of ``values`` in the open-ended bins ``(-inf, e1), [e1, e2), ..., [ek, inf)``.
+
+    Parameters
+    ----------
+    values : array-like of float
+        NaN is not counted.
+    edges : numpy.ndarray
+        Sorted inner edges (:func:`psi_edges`).
+
+    Returns
+    -------
+    numpy.ndarray of int
+        ``len(edges) + 1`` counts.
+    """
     v = np.asarray(values, dtype=float)
     v = v[~np.isnan(v)]
     return np.bincount(np.searchsorted(edges, v, side="right"), minlength=len(edges) + 1)
@@ -159,6 +189,11 @@ def _counts(ref: np.ndarray, cur: np.ndarray, kind: str, bins: int) -> tuple[np.
 
 def psi_from_shares(reference_shares: Any, current_shares: Any) -> float:
     """PSI = sum over bins of (current - reference) x ln(current / reference); an empty bin counts 0.0001.
+
+    Parameters
+    ----------
+    reference_shares, current_shares : array-like of float
+        Shares of the same bins.
 
     >>> round(psi_from_shares([0.5, 0.5], [0.9, 0.1]), 3)
     0.879
@@ -187,6 +222,11 @@ def psi(reference: Any, current: Any, bins: int = PSI_BINS, kind: str | None = N
     kind : str, optional
         ``"numeric"``, ``"categorical"`` or ``"binary"``; default :func:`column_kind` of the reference.
 
+    Returns
+    -------
+    float
+        NaN when either sample has no values.
+
     Examples
     --------
     >>> rng = np.random.default_rng(0)
@@ -206,6 +246,13 @@ def expected_psi_no_shift(n: int, m: int, bins: int = PSI_BINS) -> float:
 
     PSI is a symmetrised Kullback-Leibler divergence; for small differences it is a chi-squared statistic
     divided by the sample sizes, with B - 1 degrees of freedom.
+
+    Parameters
+    ----------
+    n, m : int
+        Sizes of the two samples.
+    bins : int
+        Number of bins B.
 
     >>> round(expected_psi_no_shift(100, 100), 2)
     0.18
@@ -243,6 +290,27 @@ def column_statistic(reference: pd.Series, current: pd.Series, test: str, kind: 
                      bins: int = PSI_BINS) -> float:
     """The statistic of ``test`` (see :data:`TESTS`) comparing two samples of one column.
 
+    Parameters
+    ----------
+    reference, current : pandas.Series
+        The two samples (missing values are ignored).
+    test : str
+        A key of :data:`TESTS`.
+    kind : str, optional
+        Default :func:`column_kind` of the reference.
+    bins : int
+        Quantile bins of ``psi`` and ``jensenshannon`` on numeric columns.
+
+    Returns
+    -------
+    float
+        A p-value or a distance; NaN when either sample has no values.
+
+    Raises
+    ------
+    ValueError
+        For an unknown test, or ``ks``/``wasserstein`` on a column that is not numeric.
+
     >>> column_statistic(pd.Series([1.0, 2, 3, 4, 5, 6]), pd.Series([1.0, 2, 3, 4, 5, 6]), "wasserstein")
     0.0
     """
@@ -278,6 +346,13 @@ def _statistic(ref: np.ndarray, cur: np.ndarray, test: str, kind: str, bins: int
 def default_test(kind: str, n_reference: int) -> str:
     """Evidently's rule: p-value tests up to 1,000 reference rows, distances above.
 
+    Parameters
+    ----------
+    kind : str
+        ``"numeric"``, ``"binary"`` or ``"categorical"`` (:func:`column_kind`).
+    n_reference : int
+        Reference rows.
+
     >>> default_test("numeric", 500), default_test("binary", 500), default_test("binary", 5000)
     ('ks', 'z', 'jensenshannon')
     """
@@ -287,7 +362,14 @@ def default_test(kind: str, n_reference: int) -> str:
 
 
 def is_drift(test: str, statistic: float, threshold: float) -> bool:
-    """A p-value drifts when it is below the threshold, a distance when it reaches it (NaN never drifts)."""
+    """A p-value drifts when it is below the threshold, a distance when it reaches it (NaN never drifts).
+
+    Parameters
+    ----------
+    test : str
+        A key of :data:`TESTS` (says whether ``statistic`` is a p-value or a distance).
+    statistic, threshold : float
+    """
     if np.isnan(statistic):
         return False
     return bool(statistic < threshold) if TESTS[test][0] == "p_value" else bool(statistic >= threshold)

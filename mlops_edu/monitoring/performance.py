@@ -40,6 +40,18 @@ class Calibrator:
 def fit_calibrator(proba: Any, y: Any) -> Calibrator:
     """Learn the calibration of a model's scores on labelled validation rows (never on the test set).
 
+    Parameters
+    ----------
+    proba : array-like of float
+        The model's churn scores.
+    y : array-like of 0/1
+        Their labels.
+
+    Returns
+    -------
+    Calibrator
+        Clips scores outside the fitted range; outputs lie in [0, 1].
+
     >>> cal = fit_calibrator([0.1, 0.2, 0.8, 0.9], [0, 0, 1, 1])
     >>> cal([0.15, 0.85]).tolist()
     [0.0, 1.0]
@@ -51,6 +63,18 @@ def fit_calibrator(proba: Any, y: Any) -> Calibrator:
 
 def expected_counts(calibrated: Any, decisions: Any) -> dict[str, float]:
     """The expected confusion counts of 0/1 ``decisions`` when each row churns with probability ``calibrated``.
+
+    Parameters
+    ----------
+    calibrated : array-like of float
+        Calibrated churn probability per row.
+    decisions : array-like of 0/1
+        1 = offer.
+
+    Returns
+    -------
+    dict of str to float
+        ``tp``, ``fp``, ``fn``, ``tn``.
 
     >>> expected_counts([0.75, 0.25], [1, 0])
     {'tp': 0.75, 'fp': 0.25, 'fn': 0.25, 'tn': 0.75}
@@ -75,8 +99,9 @@ def estimate_quality(proba: Any, decisions: Any, calibrator: Calibrator) -> dict
 
     Returns
     -------
-    dict with ``f1``, ``precision``, ``recall``, ``churn_rate`` and ``business_value`` (expected dollars
-    relative to no offers).
+    dict of str to float
+        ``f1``, ``precision``, ``recall``, ``churn_rate`` and ``business_value`` (expected dollars relative
+        to no offers).
     """
     counts = expected_counts(calibrator(proba), decisions)
     out = {m: float(metric_from_counts(m, counts)) for m in ("f1", "precision", "recall")}
@@ -86,7 +111,22 @@ def estimate_quality(proba: Any, decisions: Any, calibrator: Calibrator) -> dict
 
 
 def realised_quality(y: Any, proba: Any, decisions: Any) -> dict[str, float]:
-    """The real F1, precision, recall, ROC AUC, churn rate and dollars once the labels are known."""
+    """The real F1, precision, recall, ROC AUC, churn rate and dollars once the labels are known.
+
+    Parameters
+    ----------
+    y : array-like of 0/1
+        The labels that arrived.
+    proba : array-like of float
+        The model's churn scores (for ROC AUC).
+    decisions : array-like of 0/1
+        The offers made.
+
+    Returns
+    -------
+    dict of str to float
+        ``f1``, ``precision``, ``recall``, ``roc_auc``, ``churn_rate`` and ``business_value``.
+    """
     y_arr = np.asarray(y).astype(int)
     metrics = classification_metrics(y_arr, np.asarray(proba, dtype=float))
     d = np.asarray(decisions).astype(int)

@@ -66,7 +66,18 @@ class ColumnProfile:
     shares: dict[str, float] = field(default_factory=dict)
 
     def current_shares(self, values: pd.Series) -> np.ndarray:
-        """Shares of ``values`` over this profile's bins or categories (new categories are ignored)."""
+        """Shares of ``values`` over this profile's bins or categories (new categories are ignored).
+
+        Parameters
+        ----------
+        values : pandas.Series
+            The column in a new batch (missing values are ignored).
+
+        Returns
+        -------
+        numpy.ndarray
+            One share per bin or category of :attr:`shares` (all 0 when there are no values).
+        """
         v = _values(values)
         if len(v) == 0:
             return np.zeros(len(self.shares))
@@ -78,7 +89,17 @@ class ColumnProfile:
 
     def psi(self, values: pd.Series) -> float:
         """PSI of ``values`` against this baseline (equals :func:`~mlops_edu.monitoring.drift.psi` against
-        the training column itself)."""
+        the training column itself).
+
+        Parameters
+        ----------
+        values : pandas.Series
+            The column in a new batch.
+
+        Returns
+        -------
+        float
+        """
         if self.kind != "numeric":  # a category never seen in training is a bin of its own
             v = pd.Series(_labels(_values(values)))
             cats = sorted(set(self.shares) | set(v))
@@ -136,7 +157,18 @@ class Profile:
         return pd.DataFrame(rows).set_index("column")
 
     def psi(self, frame: pd.DataFrame) -> pd.Series:
-        """PSI of every profiled column of ``frame`` against the baseline (a column ``frame`` lacks is NaN)."""
+        """PSI of every profiled column of ``frame`` against the baseline (a column ``frame`` lacks is NaN).
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            A new batch.
+
+        Returns
+        -------
+        pandas.Series
+            Named ``psi``, indexed by column.
+        """
         return pd.Series({c.column: c.psi(frame[c.column]) if c.column in frame.columns else float("nan")
                           for c in self.columns}, name="psi")
 
@@ -147,6 +179,20 @@ class Profile:
         values outside the training range widened by ``range_margin`` x its span on each side (a real
         drift moves values a little, a unit bug by orders of magnitude), and a missing share above
         the baseline's by more than 0.1.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            A new batch.
+        range_margin : float
+            Widening of the training range on each side, as a share of its span.
+        max_outside : float
+            Largest share of values allowed outside the widened range.
+
+        Returns
+        -------
+        list of str
+            One sentence per problem.
         """
         problems = []
         for c in self.columns:
@@ -173,7 +219,17 @@ class Profile:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Profile:
-        """The inverse of :meth:`to_dict`."""
+        """The inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        data : dict
+            Output of :meth:`to_dict` (e.g. read back from the run's JSON artifact).
+
+        Returns
+        -------
+        Profile
+        """
         return cls(int(data["n_rows"]), tuple(ColumnProfile(**c) for c in data["columns"]))
 
 
@@ -188,6 +244,15 @@ def profile(frame: pd.DataFrame, columns: Sequence[str] | None = None, bins: int
         Columns to profile.
     bins : int
         PSI bins of numeric columns.
+
+    Returns
+    -------
+    Profile
+
+    Raises
+    ------
+    SchemaError
+        When ``frame`` is not a non-empty DataFrame or lacks a named column.
 
     Examples
     --------
@@ -206,19 +271,48 @@ def profile(frame: pd.DataFrame, columns: Sequence[str] | None = None, bins: int
 
 
 def log_profile(base: Profile, artifact_file: str = PROFILE_ARTIFACT) -> None:
-    """Log the profile as a JSON artifact of the active MLflow run (the model's run)."""
+    """Log the profile as a JSON artifact of the active MLflow run (the model's run).
+
+    Parameters
+    ----------
+    base : Profile
+        The baseline (:func:`profile`).
+    artifact_file : str
+        Artifact path in the run.
+    """
     import mlflow
 
     mlflow.log_dict(base.to_dict(), artifact_file)
 
 
 def load_profile(run_id: str, artifact_file: str = PROFILE_ARTIFACT) -> Profile:
-    """Load the profile logged with a model's run."""
+    """Load the profile logged with a model's run.
+
+    Parameters
+    ----------
+    run_id : str
+        The model's MLflow run.
+    artifact_file : str
+        Artifact path the profile was logged under.
+
+    Returns
+    -------
+    Profile
+    """
     import mlflow
 
     return Profile.from_dict(mlflow.artifacts.load_dict(f"runs:/{run_id}/{artifact_file}"))
 
 
 def profile_json(base: Profile) -> str:
-    """The profile as indented JSON text."""
+    """The profile as indented JSON text.
+
+    Parameters
+    ----------
+    base : Profile
+
+    Returns
+    -------
+    str
+    """
     return json.dumps(base.to_dict(), indent=1)

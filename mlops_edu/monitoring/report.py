@@ -99,6 +99,23 @@ def check_same_schema(reference: pd.DataFrame, current: pd.DataFrame,
     With ``columns``: those must be in both. In both cases a column must have the same type family
     (numbers, strings/categories, datetimes) in both frames.
 
+    Parameters
+    ----------
+    reference, current : pandas.DataFrame
+        Non-empty frames.
+    columns : sequence of str, optional
+        Columns to compare.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    SchemaError
+        For a frame that is not a non-empty DataFrame, for every culprit column, or when nothing is left to
+        compare.
+
     >>> a = pd.DataFrame({"x": [1.0, 2.0], "y": ["a", "b"]})
     >>> check_same_schema(a, a.assign(x=["1", "2"]))
     Traceback (most recent call last):
@@ -180,6 +197,9 @@ def drift_report(reference: pd.DataFrame, current: pd.DataFrame, columns: Sequen
     ------
     SchemaError
         The frames' columns or column types differ (every culprit named).
+    ValueError
+        ``drift_share`` outside (0, 1], an unknown test, a negative threshold, or an override for a column
+        that is not compared.
 
     Examples
     --------

@@ -54,15 +54,23 @@ def sample_size_table(pool: Any, sizes: Sequence[int] = (100, 1000, 100_000), re
     sizes : sequence of int
         Sample sizes n (= m).
     repeats : int
-        Draws per size (``repeats_large`` for sizes above 10,000, default ``repeats // 4``).
+        Draws per size up to 10,000.
     shift : float
         The small shift added to the current sample.
+    seed : int
+        Seed of the draws.
+    bins : int
+        PSI bins B.
+    repeats_large : int or None
+        Draws per size above 10,000; default ``max(repeats // 4, 10)``.
 
     Returns
     -------
-    DataFrame indexed by n: ``psi_mean`` (no shift), ``psi_expected`` ((B-1)(1/n+1/m)), ``psi_over_0.1``
-    (share of draws with PSI >= 0.1, no shift), ``ks_flags`` (share with KS p < 0.05, no shift),
-    ``ks_flags_shifted`` and ``wasserstein_shifted`` (mean normalised Wasserstein distance) with the shift.
+    pandas.DataFrame
+        Indexed by n: ``repeats``, ``psi_mean`` (no shift), ``psi_expected`` ((B-1)(1/n+1/m)),
+        ``psi_over_0.1`` (share of draws with PSI >= 0.1, no shift), ``ks_flags`` (share with KS p < 0.05,
+        no shift), ``ks_flags_shifted`` and ``wasserstein_shifted`` (mean normalised Wasserstein distance)
+        with the shift.
     """
     values = np.asarray(pool, dtype=float)
     values = values[~np.isnan(values)]
@@ -89,7 +97,28 @@ def false_alarms(pool: pd.DataFrame, n: int, repeats: int = 50, seed: int = 0,
     """How many columns a drift report flags when nothing drifted: ``repeats`` reports of two disjoint
     random samples of ``n`` rows of ``pool``.
 
-    Returns one row per report: ``flagged`` (columns that drifted), ``compared`` (columns compared), ``names``.
+    Parameters
+    ----------
+    pool : pandas.DataFrame
+        Rows of one distribution (e.g. generated customers).
+    n : int
+        Rows per sample.
+    repeats : int
+        Reports to run.
+    seed : int
+        Seed of the samples.
+    columns : sequence of str, optional
+        Columns to compare (default as in :func:`~mlops_edu.monitoring.drift_report`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per report: ``flagged`` (columns that drifted), ``compared`` (columns compared), ``names``.
+
+    Raises
+    ------
+    ValueError
+        When ``pool`` has fewer than ``2 * n`` rows.
     """
     rng = np.random.default_rng(seed)
     if 2 * n > len(pool):

@@ -171,7 +171,23 @@ class ScoringService:
         return self.process is not None and self.process.is_alive()
 
     def start(self, timeout: float = 10.0) -> ScoringService:
-        """Fork the server and wait until ``/health`` answers."""
+        """Fork the server and wait until ``/health`` answers.
+
+        Parameters
+        ----------
+        timeout : float
+            Seconds to wait for the port, and again for ``/health``.
+
+        Returns
+        -------
+        ScoringService
+            ``self``, running.
+
+        Raises
+        ------
+        ServiceError
+            When the child does not report its port or does not answer ``/health`` in time (it is stopped).
+        """
         Path(self.outbox).mkdir(parents=True, exist_ok=True)
         # fork: the child shares the fitted model without reloading it; spawn where fork does not exist (Windows)
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
@@ -220,7 +236,22 @@ class ScoringService:
         self.stop()
 
     def post(self, path: str, payload: bytes, timeout: float = 30.0) -> tuple[int, dict[str, Any]]:
-        """POST raw JSON bytes; returns (HTTP status, answer). Connection errors propagate (OSError)."""
+        """POST raw JSON bytes; returns (HTTP status, answer). Connection errors propagate (OSError).
+
+        Parameters
+        ----------
+        path : str
+            ``"/score"`` or ``"/chaos"``.
+        payload : bytes
+            JSON body.
+        timeout : float
+            Seconds to wait for the answer.
+
+        Returns
+        -------
+        tuple of (int, dict)
+            HTTP error answers are returned too, not raised.
+        """
         request = urllib.request.Request(f"{self.url}{path}", data=payload,
                                          headers={"Content-Type": "application/json"})
         try:
@@ -230,7 +261,20 @@ class ScoringService:
             return error.code, json.loads(error.read() or b"{}")
 
     def score(self, batch: str, frame: pd.DataFrame) -> tuple[int, dict[str, Any]]:
-        """Send one batch to ``/score``."""
+        """Send one batch to ``/score``.
+
+        Parameters
+        ----------
+        batch : str
+            Batch id (its output is ``<outbox>/<batch>.csv``).
+        frame : pandas.DataFrame
+            Rows to score, with the model's input columns.
+
+        Returns
+        -------
+        tuple of (int, dict)
+            As :meth:`post`; the answer has ``rows`` and ``status`` (``scored`` or ``duplicate``) on a 200.
+        """
         return self.post("/score", _frame_payload(batch, frame))
 
 
@@ -241,6 +285,26 @@ def score_batches(service: ScoringService, batches: Mapping[str, pd.DataFrame], 
     Returns one row per batch: ``batch``, ``rows``, ``status`` (``scored`` or ``duplicate``: answered by a
     server that had already written the output), ``attempts``. Raises :class:`ServiceError` after
     ``max_restarts`` restarts.
+
+    Parameters
+    ----------
+    service : ScoringService
+        A started service (it is restarted in place).
+    batches : mapping of str to pandas.DataFrame
+        ``{batch id: rows}``, sent in order.
+    max_restarts : int
+        Restarts allowed over all batches together.
+    on_restart : callable or None
+        Called with the service after each restart.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    ServiceError
+        When a batch is refused with an HTTP status other than 200, or after ``max_restarts`` restarts.
     """
     rows, restarts = [], 0
     for batch, frame in batches.items():

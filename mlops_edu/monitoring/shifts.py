@@ -46,6 +46,24 @@ def weighted_sample(weights: Any, k: int, seed: int = 0) -> np.ndarray:
     """``k`` row positions drawn without replacement with probability proportional to ``weights``
     (Efraimidis-Spirakis keys), sorted.
 
+    Parameters
+    ----------
+    weights : array-like of float
+        One weight >= 0 per row.
+    k : int
+        Rows to draw.
+    seed : int
+        Seed of the keys.
+
+    Returns
+    -------
+    numpy.ndarray of int
+
+    Raises
+    ------
+    ValueError
+        When ``k`` exceeds the rows or a weight is negative.
+
     >>> weighted_sample([1, 1, 1, 1000], 1, seed=0).tolist()
     [3]
     """
@@ -59,7 +77,21 @@ def weighted_sample(weights: Any, k: int, seed: int = 0) -> np.ndarray:
 
 
 def younger_weights(frame: pd.DataFrame, factor: float = 4.0, below: int = 30) -> np.ndarray:
-    """Weight ``factor`` for customers younger than ``below`` years, 1 for the others (inputs only)."""
+    """Weight ``factor`` for customers younger than ``below`` years, 1 for the others (inputs only).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Customers with ``age``.
+    factor : float
+        Weight of the younger customers.
+    below : int
+        Age limit in years.
+
+    Returns
+    -------
+    numpy.ndarray of float
+    """
     return np.where(frame["age"].to_numpy() < below, float(factor), 1.0)
 
 
@@ -67,13 +99,51 @@ def resample_inputs(pool: pd.DataFrame, n: int, weights: Any, seed: int = 0) -> 
     """Data drift: ``n`` customers of ``pool`` drawn with input-dependent ``weights`` (labels ride along).
 
     P(churn | X) is exactly the pool's; only the mix of customers changes.
+
+    Parameters
+    ----------
+    pool : pandas.DataFrame
+        Customers to draw from.
+    n : int
+        Customers to keep.
+    weights : array-like of float
+        One weight per row of ``pool`` (e.g. :func:`younger_weights`).
+    seed : int
+        Seed of the draw.
+
+    Returns
+    -------
+    pandas.DataFrame
+        In pool order, index reset.
     """
     return pool.iloc[weighted_sample(weights, n, seed)].reset_index(drop=True)
 
 
 def label_shift(pool: pd.DataFrame, n: int, churn_rate: float, seed: int = 0) -> pd.DataFrame:
     """Label shift: ``n`` customers of ``pool`` with exactly ``round(n x churn_rate)`` churners, drawn
-    uniformly within each class (P(X | churn) unchanged)."""
+    uniformly within each class (P(X | churn) unchanged).
+
+    Parameters
+    ----------
+    pool : pandas.DataFrame
+        Customers with ``Churn``.
+    n : int
+        Customers to keep.
+    churn_rate : float
+        Churn rate of the result, in [0, 1].
+    seed : int
+        Seed of the draw.
+
+    Returns
+    -------
+    pandas.DataFrame
+        In pool order, index reset.
+
+    Raises
+    ------
+    ValueError
+        When ``churn_rate`` lies outside [0, 1] or the pool has too few churners or stayers.
+    """
     if not 0.0 <= churn_rate <= 1.0:
         raise ValueError(f"churn_rate must be in [0, 1], got {churn_rate}")
     yes = np.flatnonzero(pool["Churn"].to_numpy(dtype=object) == "Yes")
@@ -94,6 +164,22 @@ def concept_shift(frame: pd.DataFrame, segment: Mapping[str, Any] | None = None,
     with probability (p' - p) / (1 - p), so each row's churn probability becomes exactly p' = sigmoid(logit
     + shift), where p is the generator's true probability (:func:`mlops_edu.data.churn_logit`); churners
     stay churners. A negative shift works the other way round. Rows outside the segment are untouched.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Customers with the generator's columns and ``Churn``.
+    segment : mapping, optional
+        ``{column: values}`` of the segment; default :data:`COMPETITOR_SEGMENT`.
+    logit_shift : float
+        Change of the churn log-odds in the segment.
+    seed : int
+        Seed of the relabelling.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with the new ``Churn``.
     """
     segment = COMPETITOR_SEGMENT if segment is None else segment
     mask = _segment_mask(frame, segment)
@@ -114,7 +200,18 @@ def concept_shift(frame: pd.DataFrame, segment: Mapping[str, Any] | None = None,
 
 
 def charges_in_cents(frame: pd.DataFrame) -> pd.DataFrame:
-    """A pipeline bug: ``MonthlyCharges`` and ``TotalCharges`` written in cents (x 100)."""
+    """A pipeline bug: ``MonthlyCharges`` and ``TotalCharges`` written in cents (x 100).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Customers (not changed).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy.
+    """
     out = frame.copy()
     out["MonthlyCharges"] = out["MonthlyCharges"] * 100
     out["TotalCharges"] = out["TotalCharges"] * 100
@@ -148,6 +245,17 @@ class Drift:
             raise ValueError(f"drift kind must be one of {KINDS}, got {self.kind!r}")
 
     def active(self, month: int) -> bool:
+        """True when the drift affects ``month`` (from ``start``, before ``end``).
+
+        Parameters
+        ----------
+        month : int
+            Month number of a :class:`~mlops_edu.data.MonthBatch`.
+
+        Returns
+        -------
+        bool
+        """
         return month >= self.start and (self.end is None or month < self.end)
 
     def describe(self) -> str:
@@ -165,6 +273,28 @@ def drift_months(n_months: int, per_month: int, seed: int = 0, drifts: Sequence[
     Every month draws a pool of ``pool_factor x per_month`` customers and keeps ``per_month`` of them:
     uniformly, or weighted (data drift) or stratified (label shift); then concept drift relabels and a
     bug corrupts. Months before any drift are ordinary samples of the baseline.
+
+    Parameters
+    ----------
+    n_months : int
+        Months to generate.
+    per_month : int
+        Customers per month.
+    seed : int
+        Seed of the months and of every drift.
+    drifts : sequence of Drift
+        The drifts (when data drift and label shift are both active, data drift is applied).
+    label_delay : int
+        Months until a batch's labels arrive.
+    pool_factor : int
+        Pool size per month, in multiples of ``per_month``.
+    **knobs
+        Passed on to :func:`mlops_edu.data.make_months`.
+
+    Returns
+    -------
+    list of MonthBatch
+        Each with ``changes``: the descriptions of the drifts active in that month.
 
     Examples
     --------

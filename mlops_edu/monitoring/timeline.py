@@ -58,12 +58,34 @@ class Monitor:
     calibrator: Calibrator
 
     def score(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """(churn probability, 0/1 offer decision) of each row."""
+        """(churn probability, 0/1 offer decision) of each row.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            Rows with the model's input columns (others are ignored).
+
+        Returns
+        -------
+        tuple of (numpy.ndarray, numpy.ndarray)
+        """
         X = frame[self.columns]
         return np.asarray(self.model.predict_proba(X))[:, 1], np.asarray(self.model.predict(X)).astype(int)
 
     def month_signals(self, batch: MonthBatch) -> dict[str, Any]:
-        """The four signals of one month (realised quality included: known only ``label_delay`` later)."""
+        """The four signals of one month (realised quality included: known only ``label_delay`` later).
+
+        Parameters
+        ----------
+        batch : MonthBatch
+            One month of customers, with its labels.
+
+        Returns
+        -------
+        dict
+            ``month``, ``period``, ``labels_known``, ``input_drift_share``, ``drifted_columns``,
+            ``prediction_psi``, and estimated and realised ``f1``, ``churn_rate`` and ``value``.
+        """
         proba, decisions = self.score(batch.frame)
         report = drift_report(self.reference[self.columns], batch.frame[self.columns])
         est = estimate_quality(proba, decisions, self.calibrator)
@@ -77,14 +99,38 @@ class Monitor:
 
 
 def monitor_months(monitor: Monitor, months: Sequence[MonthBatch]) -> pd.DataFrame:
-    """One row per month (index ``period``): the signals of :meth:`Monitor.month_signals`."""
+    """One row per month (index ``period``): the signals of :meth:`Monitor.month_signals`.
+
+    Parameters
+    ----------
+    monitor : Monitor
+    months : sequence of MonthBatch
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     return pd.DataFrame([monitor.month_signals(b) for b in months]).set_index("period")
 
 
 def known_signals(timeline: pd.DataFrame, label_delay: int = 1) -> pd.DataFrame:
     """What an alert rule can see at the end of each month: this month's input, prediction and estimated
     signals, and the realised F1, dollars and churn-rate gap of the month ``label_delay`` earlier (NaN
-    before any labels have arrived)."""
+    before any labels have arrived).
+
+    Parameters
+    ----------
+    timeline : pandas.DataFrame
+        From :func:`monitor_months`, one row per month in order.
+    label_delay : int
+        Months until the labels arrive (rows to shift).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``input_drift_share``, ``prediction_psi``, ``f1_estimated``, ``value_estimated``, ``f1_realised``,
+        ``value_realised``, ``churn_rate_gap``.
+    """
     out = timeline[["input_drift_share", "prediction_psi", "f1_estimated", "value_estimated"]].copy()
     late = timeline[["f1_realised", "value_realised"]].shift(label_delay)
     gap = (timeline["churn_rate_realised"] - timeline["churn_rate_estimated"]).shift(label_delay)
@@ -93,7 +139,26 @@ def known_signals(timeline: pd.DataFrame, label_delay: int = 1) -> pd.DataFrame:
 
 def labelled_frame(months: Sequence[MonthBatch], now: int, last: int) -> pd.DataFrame:
     """The customers (with labels) of the ``last`` most recent months whose labels are known at month ``now``:
-    the training data of a retraining run."""
+    the training data of a retraining run.
+
+    Parameters
+    ----------
+    months : sequence of MonthBatch
+        In month order.
+    now : int
+        The current month.
+    last : int
+        How many of the labelled months to keep.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    ValueError
+        When no month has labels at month ``now``.
+    """
     known = [b for b in months if b.labels_available <= now]
     if not known:
         raise ValueError(f"no month has labels at month {now}")

@@ -58,14 +58,30 @@ class Axis:
 
     def index_param(self, grid_order: Sequence[int] | None = None) -> Param:
         """The axis as a :class:`Param` over level *indices* (-0.5 .. n-0.5: every level equally likely
-        when sampled uniformly); its grid holds the indices of the grid levels (in ``grid_order``)."""
+        when sampled uniformly); its grid holds the indices of the grid levels (in ``grid_order``).
+
+        Parameters
+        ----------
+        grid_order : sequence of int or None
+            Positions in ``grid`` giving the order of the Param's grid; default the axis's order.
+
+        Returns
+        -------
+        Param
+        """
         grid = tuple(self.levels.index(g) for g in self.grid)
         if grid_order is not None:
             grid = tuple(grid[i] for i in grid_order)
         return Param(self.name, -0.5, len(self.levels) - 0.5, integer=True, grid=grid)
 
     def level(self, index: Any) -> Any:
-        """The level at ``index`` (rounded and clipped into range)."""
+        """The level at ``index`` (rounded and clipped into range).
+
+        Parameters
+        ----------
+        index : float
+            A level index, e.g. from :meth:`index_param`.
+        """
         i = min(max(int(math.floor(float(index) + 0.5)), 0), len(self.levels) - 1)
         return self.levels[i]
 
@@ -84,19 +100,49 @@ SMALL_SPACE: TableSpace = (Axis("a", (1, 2, 3), grid=(1, 3)), Axis("b", (0.3, 0.
 
 
 def configurations(space: Sequence[Axis]) -> list[dict[str, Any]]:
-    """Every combination of the levels, in nested-loop order (last axis fastest)."""
+    """Every combination of the levels, in nested-loop order (last axis fastest).
+
+    Parameters
+    ----------
+    space : sequence of Axis
+        A non-empty space with distinct axis names (``TuningError`` otherwise).
+
+    Returns
+    -------
+    list of dict
+    """
     space = _check(space)
     return [dict(zip((a.name for a in space), combo)) for combo in itertools.product(*(a.levels for a in space))]
 
 
 def grid_configurations(space: Sequence[Axis]) -> list[dict[str, Any]]:
-    """The developer's grid: every combination of the axes' grid values, in nested-loop order."""
+    """The developer's grid: every combination of the axes' grid values, in nested-loop order.
+
+    Parameters
+    ----------
+    space : sequence of Axis
+        A non-empty space with distinct axis names (``TuningError`` otherwise).
+
+    Returns
+    -------
+    list of dict
+    """
     space = _check(space)
     return [dict(zip((a.name for a in space), combo)) for combo in itertools.product(*(a.grid for a in space))]
 
 
 def grid_size(space: Sequence[Axis]) -> int:
-    """Number of points of the developer's grid (the budget every method gets)."""
+    """Number of points of the developer's grid (the budget every method gets).
+
+    Parameters
+    ----------
+    space : sequence of Axis
+        A non-empty space with distinct axis names (``TuningError`` otherwise).
+
+    Returns
+    -------
+    int
+    """
     return int(np.prod([len(a.grid) for a in _check(space)]))
 
 
@@ -139,25 +185,75 @@ class TabularBenchmark:
         return tuple(float(params[n]) for n in self.names)
 
     def score(self, params: Mapping[str, Any]) -> float:
-        """The stored score of one configuration (a lookup: no model is fitted)."""
+        """The stored score of one configuration (a lookup: no model is fitted).
+
+        Parameters
+        ----------
+        params : mapping
+            A value for every axis.
+
+        Returns
+        -------
+        float
+
+        Raises
+        ------
+        TuningError
+            When the configuration is not in the table.
+        """
         try:
             return self._lookup[self._key(params)]
         except KeyError:
             raise TuningError(f"configuration {dict(params)} is not in the table") from None
 
     def target(self, top_share: float) -> float:
-        """The score of the ``ceil(top_share x n)``-th best configuration: reaching it = reaching the top."""
+        """The score of the ``ceil(top_share x n)``-th best configuration: reaching it = reaching the top.
+
+        Parameters
+        ----------
+        top_share : float
+            In (0, 1), e.g. 0.05 for the top 5 %.
+
+        Returns
+        -------
+        float
+
+        Raises
+        ------
+        TuningError
+            When ``top_share`` lies outside (0, 1).
+        """
         if not 0 < top_share < 1:
             raise TuningError(f"top_share must lie in (0, 1), got {top_share}")
         ranked = np.sort(self.table["cv_f1"].to_numpy())[::-1]
         return float(ranked[math.ceil(top_share * len(ranked)) - 1])
 
     def top(self, n: int = 5) -> pd.DataFrame:
-        """The ``n`` best configurations."""
+        """The ``n`` best configurations.
+
+        Parameters
+        ----------
+        n : int
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows of :attr:`table`, best first (ties in table order).
+        """
         return self.table.sort_values("cv_f1", ascending=False, kind="stable").head(n)
 
     def configuration(self, row: int) -> dict[str, Any]:
-        """The configuration of table row ``row`` with the axes' own value types (ints stay ints)."""
+        """The configuration of table row ``row`` with the axes' own value types (ints stay ints).
+
+        Parameters
+        ----------
+        row : int
+            Position in :attr:`table`.
+
+        Returns
+        -------
+        dict
+        """
         values = self.table.iloc[int(row)]
         return {a.name: a.levels[[float(v) for v in a.levels].index(float(values[a.name]))] for a in self.space}
 
@@ -168,7 +264,17 @@ class TabularBenchmark:
     @classmethod
     def from_scores(cls, space: Sequence[Axis], objective: Objective | Any) -> TabularBenchmark:
         """Score every configuration once. ``objective.scores(params)`` (a :class:`KFoldObjective`) gives
-        the fold spread too; a plain callable gives the score only (``fold_std`` 0)."""
+        the fold spread too; a plain callable gives the score only (``fold_std`` 0).
+
+        Parameters
+        ----------
+        space : sequence of Axis
+        objective : KFoldObjective or callable
+
+        Returns
+        -------
+        TabularBenchmark
+        """
         started = time.perf_counter()
         rows = []
         for params in configurations(space):
@@ -180,14 +286,34 @@ class TabularBenchmark:
         return cls(tuple(space), pd.DataFrame(rows), time.perf_counter() - started)
 
     def save(self, path: Path | str, key: str = "") -> None:
-        """Write the table (and the ``key`` describing how it was made) as JSON: floats round-trip exactly."""
+        """Write the table (and the ``key`` describing how it was made) as JSON: floats round-trip exactly.
+
+        Parameters
+        ----------
+        path : pathlib.Path or str
+            File to write.
+        key : str
+            How the table was made (e.g. :func:`objective_key`).
+        """
         payload = {"key": key, "space": [[a.name, list(a.levels), list(a.grid)] for a in self.space],
                    "rows": self.table.to_dict("records")}
         Path(path).write_text(json.dumps(payload), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path | str, key: str = "") -> TabularBenchmark | None:
-        """The table saved at ``path`` when it was made with the same ``key``, else None."""
+        """The table saved at ``path`` when it was made with the same ``key``, else None.
+
+        Parameters
+        ----------
+        path : pathlib.Path or str
+            File written by :meth:`save` (missing: None).
+        key : str
+            What the saved key must equal.
+
+        Returns
+        -------
+        TabularBenchmark or None
+        """
         path = Path(path)
         if not path.exists():
             return None
@@ -200,7 +326,20 @@ class TabularBenchmark:
 
 def objective_key(objective: Any, extra: str = "") -> str:
     """A fingerprint of a :class:`KFoldObjective` (kind, metric, seed, base parameters, labels, folds):
-    a cached table is reused only for the objective that made it."""
+    a cached table is reused only for the objective that made it.
+
+    Parameters
+    ----------
+    objective : KFoldObjective
+        Its kind, metric, seed, threshold, base parameters, labels and folds are hashed.
+    extra : str
+        Hashed too (e.g. ``repr`` of the space).
+
+    Returns
+    -------
+    str
+        16 hex characters.
+    """
     digest = hashlib.sha256()
     for part in (objective.kind, objective.metric, objective.seed, objective.threshold,
                  sorted(objective.base_params.items()), extra):

@@ -63,13 +63,32 @@ class Interval:
     def clears(self, margin: float) -> bool:
         """True when the whole interval lies above ``margin`` (``low > margin``): A is better by more than it.
 
+        Parameters
+        ----------
+        margin : float
+            The gain A must exceed.
+
+        Returns
+        -------
+        bool
+
         >>> Interval("f1", 0.02, 0.004, 0.03, 0.95, 2000, 0).clears(0.0)
         True
         """
         return self.low > margin
 
     def as_dict(self, digits: int = 4) -> dict[str, Any]:
-        """Plain floats for JSON, tags and ``record``."""
+        """Plain floats for JSON, tags and ``record``.
+
+        Parameters
+        ----------
+        digits : int
+            Decimals of ``estimate``, ``low`` and ``high``.
+
+        Returns
+        -------
+        dict
+        """
         return {"statistic": self.statistic, "estimate": round(self.estimate, digits), "low": round(self.low, digits),
                 "high": round(self.high, digits), "level": self.level, "n_resamples": self.n_resamples,
                 "seed": self.seed}
@@ -163,6 +182,17 @@ def paired_bootstrap(y: Any, pred_a: Any, pred_b: Any, statistic: str | Statisti
 
 def interval_gate(interval: Interval, margin: float) -> GateDecision:
     """The noise-aware gate: pass only when the interval's lower bound exceeds ``margin`` (declared first).
+
+    Parameters
+    ----------
+    interval : Interval
+        From :func:`paired_bootstrap`.
+    margin : float
+        The bar the lower bound must exceed (strictly).
+
+    Returns
+    -------
+    GateDecision
 
     Examples
     --------

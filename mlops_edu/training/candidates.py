@@ -51,11 +51,25 @@ def split_dataset(df: pd.DataFrame, *, val_size: float = 0.2, test_size: float =
 
     Parameters
     ----------
-    df: customers with the Telco columns and ``Churn`` (see :func:`~mlops_edu.training.features.split_xy`).
-    val_size, test_size: shares of all rows for validation and test (the rest trains).
-    seed: ``random_state`` of both cuts.
-    stratify: keep the churn rate of every part equal to the overall rate.
-    keep: teaching columns to keep as features (passed to ``split_xy``).
+    df : pandas.DataFrame
+        Customers with the Telco columns and ``Churn`` (see :func:`~mlops_edu.training.features.split_xy`).
+    val_size, test_size : float
+        Shares of all rows for validation and test (the rest trains).
+    seed : int
+        ``random_state`` of both cuts.
+    stratify : bool
+        Keep the churn rate of every part equal to the overall rate.
+    keep : sequence of str
+        Teaching columns to keep as features (passed to ``split_xy``).
+
+    Returns
+    -------
+    Split
+
+    Raises
+    ------
+    TrainingError
+        When the sizes leave no rows to train on, or ``Churn`` has one value only.
 
     Example
     -------
@@ -99,7 +113,25 @@ LABELS: dict[str, str] = {"logreg": "logistic regression", "random_forest": "ran
 
 def fit_candidate(kind: str, split: Split, params: Mapping[str, Any] | None = None, seed: int = 0,
                   threshold: float = 0.5) -> Candidate:
-    """Fit one candidate on ``split``'s training part and score it on training and validation data."""
+    """Fit one candidate on ``split``'s training part and score it on training and validation data.
+
+    Parameters
+    ----------
+    kind : str
+        Model kind (:func:`~mlops_edu.training.make_model`).
+    split : Split
+        Train and validation rows.
+    params : mapping or None
+        Hyperparameter overrides.
+    seed : int
+        Seed of the model.
+    threshold : float
+        Decision threshold of the metrics.
+
+    Returns
+    -------
+    Candidate
+    """
     model = make_model(kind, params, seed=seed, X=split.X_train)
     start = time.perf_counter()
     model.fit(split.X_train, split.y_train)
@@ -118,11 +150,26 @@ def train_candidates(split: Split, kinds: Iterable[str] = MODEL_KINDS,
 
     Parameters
     ----------
-    params: per-kind hyperparameter overrides, e.g. ``{"lightgbm": {"num_leaves": 7}}``.
+    split : Split
+        Train and validation rows.
+    kinds : iterable of str
+        Model kinds to fit.
+    params : mapping of str to mapping, or None
+        Per-kind hyperparameter overrides, e.g. ``{"lightgbm": {"num_leaves": 7}}``.
+    seed : int
+        Seed of every model.
+    threshold : float
+        Decision threshold of the metrics.
 
     Returns
     -------
-    ``{kind: Candidate}`` in the order of ``kinds``.
+    dict of str to Candidate
+        ``{kind: Candidate}`` in the order of ``kinds``.
+
+    Raises
+    ------
+    TrainingError
+        When ``params`` names a kind that is not in ``kinds``.
     """
     params = params or {}
     unknown = set(params) - set(kinds)
@@ -136,6 +183,20 @@ def comparison_table(candidates: Mapping[str, Candidate], *, timings: bool = Fal
     """Validation metrics of the candidates, one row each, best F1 first.
 
     ``timings=True`` adds ``fit_seconds`` (varies between runs: show it in a ``# NBVAL_IGNORE_OUTPUT`` cell).
+
+    Parameters
+    ----------
+    candidates : mapping of str to Candidate
+        From :func:`train_candidates`.
+    timings : bool
+        Add ``fit_seconds``.
+    digits : int
+        Decimals of the metrics.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``candidate`` (its label), sorted by F1 then ROC AUC.
     """
     rows = {}
     for kind, cand in candidates.items():
@@ -149,7 +210,23 @@ def comparison_table(candidates: Mapping[str, Candidate], *, timings: bool = Fal
 
 
 def best_candidate(candidates: Mapping[str, Candidate], metric: str = "f1") -> Candidate:
-    """The candidate with the best validation ``metric`` (ties: the first in order)."""
+    """The candidate with the best validation ``metric`` (ties: the first in order).
+
+    Parameters
+    ----------
+    candidates : mapping of str to Candidate
+    metric : str
+        One of :data:`~mlops_edu.training.models.METRIC_NAMES`.
+
+    Returns
+    -------
+    Candidate
+
+    Raises
+    ------
+    TrainingError
+        For an unknown metric or no candidates.
+    """
     if metric not in METRIC_NAMES:
         raise TrainingError(f"unknown metric {metric!r}; choose one of {list(METRIC_NAMES)}")
     if not candidates:
@@ -170,11 +247,25 @@ def kfold_table(split: Split, kinds: Iterable[str] = MODEL_KINDS,
                 params: Mapping[str, Mapping[str, Any]] | None = None, *, k: int = 5, seed: int = 0) -> pd.DataFrame:
     """k-fold F1 of each candidate on the training part, all on the same folds (lecture 9.2).
 
+    Parameters
+    ----------
+    split : Split
+        Its training part is cut into folds.
+    kinds : iterable of str
+        Model kinds.
+    params : mapping of str to mapping, or None
+        Per-kind hyperparameter overrides.
+    k : int
+        Folds.
+    seed : int
+        Seed of the folds and the models.
+
     Returns
     -------
     pandas.DataFrame
-        One row per candidate (its label as index): ``mean``, ``std`` (over folds), ``se`` (standard error of
-        the mean, ``std(ddof=1) / sqrt(k)``) and ``fold_1`` ... ``fold_k``; rounded to 4 decimals.
+        One row per candidate (its label as index): ``kind``, ``mean``, ``std`` (over folds, ``ddof=0``),
+        ``se`` (standard error of the mean, ``std(ddof=1) / sqrt(k)``) and ``fold_1`` ... ``fold_k``; rounded
+        to 4 decimals.
     """
     from mlops_edu.training.kfold import kfold_f1
 
@@ -195,6 +286,22 @@ def simplest_within_one_se(table: pd.DataFrame, order: Sequence[str] = SIMPLEST_
 
     Differences smaller than the noise of the best score are not evidence; among the candidates they cannot
     separate, take the one with the fewest moving parts. Returns ``(kind, the bar it had to reach)``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        With ``kind``, ``mean`` and ``se`` (:func:`kfold_table`).
+    order : sequence of str
+        Kinds from simplest to most complex.
+
+    Returns
+    -------
+    tuple of (str, float)
+
+    Raises
+    ------
+    TrainingError
+        For an empty table or a kind missing from ``order``.
 
     >>> t = pd.DataFrame({"kind": ["logreg", "lightgbm"], "mean": [0.60, 0.61], "se": [0.01, 0.012]})
     >>> simplest_within_one_se(t)

@@ -31,10 +31,35 @@ def capacity_curve(split: Split, kind: str = "lightgbm", param: str | None = Non
                    seed: int = 0, metric: str = "f1", threshold: float = 0.5) -> pd.DataFrame:
     """Training vs validation score as one capacity knob grows (lecture 5.1: overfitting).
 
+    Parameters
+    ----------
+    split : Split
+        Train and validation rows (:func:`~mlops_edu.training.split_dataset`).
+    kind : str
+        Model kind.
+    param : str or None
+        The capacity knob; default from :data:`CAPACITY_PARAMS`.
+    values : sequence or None
+        Values of the knob, in order; default from :data:`CAPACITY_PARAMS`.
+    params : mapping or None
+        Other hyperparameters (the fixed ones of :data:`CAPACITY_PARAMS` apply only with its knob).
+    seed : int
+        Seed of every model.
+    metric : str
+        One of :data:`METRIC_NAMES`.
+    threshold : float
+        Decision threshold of the threshold metrics.
+
     Returns
     -------
-    DataFrame with columns ``[param, "train", "validation", "gap"]`` (gap = train - validation), one row
-    per value. :func:`best_capacity` names the value where validation peaks; beyond it the curves part.
+    pandas.DataFrame
+        Columns ``[param, "train", "validation", "gap"]`` (gap = train - validation), one row per value.
+        :func:`best_capacity` names the value where validation peaks; beyond it the curves part.
+
+    Raises
+    ------
+    TrainingError
+        For an unknown metric, or no knob and values for ``kind``.
     """
     if metric not in METRIC_NAMES:
         raise TrainingError(f"unknown metric {metric!r}; choose one of {list(METRIC_NAMES)}")
@@ -56,7 +81,17 @@ def capacity_curve(split: Split, kind: str = "lightgbm", param: str | None = Non
 
 
 def best_capacity(curve: pd.DataFrame) -> dict[str, Any]:
-    """The row of ``curve`` where the validation score peaks: ``{param, value, train, validation, gap}``."""
+    """The row of ``curve`` where the validation score peaks: ``{param, value, train, validation, gap}``.
+
+    Parameters
+    ----------
+    curve : pandas.DataFrame
+        From :func:`capacity_curve` (the knob is its first column; ties go to the first row).
+
+    Returns
+    -------
+    dict
+    """
     param = curve.columns[0]
     i = int(np.argmax(curve["validation"].to_numpy()))
     value = curve[param].iloc[i]
@@ -76,9 +111,27 @@ def churn_drivers(model: Pipeline, X: pd.DataFrame, y: pd.Series, *, top: int = 
     Shuffling one input column on validation data and measuring how much ROC AUC drops tells how much
     the model relies on it; the ``reading`` column says which values go with more churn in ``X``/``y``.
 
+    Parameters
+    ----------
+    model : sklearn.pipeline.Pipeline
+        A fitted model on the raw columns of ``X``.
+    X : pandas.DataFrame
+        Validation inputs.
+    y : pandas.Series
+        Their 0/1 labels.
+    top : int
+        Rows kept.
+    n_repeats : int
+        Shuffles per column.
+    seed : int
+        Seed of the shuffles.
+    scoring : str
+        scikit-learn scorer name.
+
     Returns
     -------
-    DataFrame ``[feature, importance, reading]`` sorted by importance, ``top`` rows.
+    pandas.DataFrame
+        ``[feature, importance, reading]`` sorted by importance, ``top`` rows.
     """
     from sklearn.inspection import permutation_importance
 

@@ -143,8 +143,9 @@ def run_optuna_workers(X: pd.DataFrame, y: Sequence[int] | pd.Series, workdir: P
         trials each worker runs with ``sampler="tpe"``.
     space : Sequence[Axis]
         the finite space the trials draw from.
-    k, seed, base_params :
-        the objective's folds, seed and fixed hyperparameters (as :class:`KFoldObjective`).
+    k, seed : int
+    base_params : mapping or None
+        The objective's folds, seed and fixed hyperparameters (as :class:`KFoldObjective`).
     n_startup : int
         random trials before TPE takes over.
     study : str
@@ -275,6 +276,24 @@ def build_benchmark_distributed(X: pd.DataFrame, y: Sequence[int] | pd.Series, w
     space)``: each configuration's score does not depend on the process that computed it. A configuration
     evaluated twice (a worker that found the queue empty a moment too late) is kept once. With ``cache``, a table
     saved there from the same data, settings and space is read instead (the run is then None).
+
+    Parameters
+    ----------
+    X, y, workdir, n_workers, k, seed, base_params
+        As in :func:`run_optuna_workers`.
+    space : sequence of Axis
+        Every configuration is queued once.
+    cache : pathlib.Path, str or None
+        JSON file of the table (:meth:`TabularBenchmark.save`).
+
+    Returns
+    -------
+    tuple of (TabularBenchmark, DistributedRun or None)
+
+    Raises
+    ------
+    TuningError
+        When the workers leave a configuration unscored.
     """
     space = tuple(space)
     key = _data_key(X, y, space, k, seed, base_params)

@@ -104,9 +104,19 @@ def add_features(df: pd.DataFrame) -> pd.DataFrame:
       TotalCharges is blank;
     * ``auto_payment`` (int 0/1): the payment method is automatic.
 
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Customers with the Telco columns (not changed).
+
+    Returns
+    -------
+    pandas.DataFrame
+
     Raises
     ------
-    FeatureError: a needed column is missing (the message names it).
+    FeatureError
+        A needed column is missing (the message names it), or ``tenure`` is not numeric.
 
     Example
     -------
@@ -174,11 +184,13 @@ def split_xy(df: pd.DataFrame, *, target: str = TARGET,
 
     Returns
     -------
-    (X, y): ``X`` a DataFrame, ``y`` an int Series named ``"churn"`` with the same index.
+    tuple of (pandas.DataFrame, pandas.Series)
+        ``X``, and ``y`` an int Series named ``"churn"`` with the same index.
 
     Raises
     ------
-    FeatureError: the label column is missing or holds a value other than Yes/No (named in the message).
+    FeatureError
+        The label column is missing or holds a value other than Yes/No (named in the message).
 
     Example
     -------
@@ -210,9 +222,19 @@ def feature_types(X: pd.DataFrame) -> dict[str, list[str]]:
     ``num_optional_services`` happens to be 0/1 is still numeric); any other column is typed from its
     values: bool dtype or only Yes/No (or 0/1) -> boolean, other numbers -> numeric, text -> categorical.
 
+    Parameters
+    ----------
+    X : pandas.DataFrame
+        Model inputs.
+
+    Returns
+    -------
+    dict of str to list of str
+
     Raises
     ------
-    FeatureError: a column is neither (e.g. dates: derive a number first), named in the message.
+    FeatureError
+        A column is neither (e.g. dates: derive a number first), named in the message.
 
     Example
     -------
@@ -307,7 +329,8 @@ def build_preprocessor(X: pd.DataFrame, types: dict[str, list[str]] | None = Non
 
     Returns
     -------
-    An unfitted ``ColumnTransformer`` with branches ``"bool"``, ``"num"`` and ``"cat"``.
+    sklearn.compose.ColumnTransformer
+        Unfitted, with branches ``"bool"``, ``"num"`` and ``"cat"``.
 
     Example
     -------

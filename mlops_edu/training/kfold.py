@@ -43,7 +43,31 @@ class FoldScores:
 
 def make_folds(y: Sequence[int] | pd.Series, k: int = 5, seed: int = 0,
                stratified: bool = True, shuffle: bool = True) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The k (train index, validation index) pairs; stratified keeps each fold's churn rate equal."""
+    """The k (train index, validation index) pairs; stratified keeps each fold's churn rate equal.
+
+    Parameters
+    ----------
+    y : array-like of 0/1
+        Labels (only their count and, when stratified, their values matter).
+    k : int
+        Folds, between 2 and the number of rows.
+    seed : int
+        Seed of the shuffle (ignored without ``shuffle``).
+    stratified : bool
+        StratifiedKFold instead of KFold.
+    shuffle : bool
+        Shuffle the rows before cutting.
+
+    Returns
+    -------
+    list of (numpy.ndarray, numpy.ndarray)
+        Row positions.
+
+    Raises
+    ------
+    TrainingError
+        When ``k`` is below 2 or above the number of rows.
+    """
     y = np.asarray(y)
     if k < 2 or k > len(y):
         raise TrainingError(f"k must be between 2 and the number of rows ({len(y)}), got {k}")
@@ -69,7 +93,17 @@ class Preprocessed:
     fallback: tuple[Pipeline, pd.DataFrame] | None = None
 
     def fold_matrices(self, folds: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Model-ready (train, validation) matrices per fold; learning steps fitted on the training fold."""
+        """Model-ready (train, validation) matrices per fold; learning steps fitted on the training fold.
+
+        Parameters
+        ----------
+        folds : sequence of (numpy.ndarray, numpy.ndarray)
+            (train, validation) row positions, e.g. :func:`make_folds`.
+
+        Returns
+        -------
+        list of (numpy.ndarray, numpy.ndarray)
+        """
         if self.fallback is not None:
             pre, X = self.fallback
             out = []
@@ -97,6 +131,18 @@ def prepare(preprocess: Pipeline, X: pd.DataFrame) -> Preprocessed:
     engineering, Yes/No mapping, category cleaning) once on all of ``X``.
 
     ``preprocess`` is the pipeline of :func:`make_model` without its classifier (``model[:-1]``).
+
+    Parameters
+    ----------
+    preprocess : sklearn.pipeline.Pipeline
+        The preprocessing steps.
+    X : pandas.DataFrame
+        All training inputs.
+
+    Returns
+    -------
+    Preprocessed
+        With ``fallback`` set when the pipeline does not end in one ColumnTransformer that drops the rest.
     """
     steps = list(preprocess.steps)
     data: Any = X
@@ -126,6 +172,19 @@ def fold_matrices(preprocess: Pipeline, X: pd.DataFrame,
     Stateless steps run once on all of ``X`` (:func:`prepare`); the steps that learn (imputers, scaler,
     one-hot categories) are fitted per fold. The result equals
     ``clone(preprocess).fit(X_train_fold).transform(...)`` per fold, several times faster.
+
+    Parameters
+    ----------
+    preprocess : sklearn.pipeline.Pipeline
+        As in :func:`prepare`.
+    X : pandas.DataFrame
+        All training inputs.
+    folds : sequence of (numpy.ndarray, numpy.ndarray)
+        (train, validation) row positions.
+
+    Returns
+    -------
+    list of (numpy.ndarray, numpy.ndarray)
     """
     return prepare(preprocess, X).fold_matrices(folds)
 
@@ -160,23 +219,34 @@ class KFoldObjective:
 
     Parameters
     ----------
-    X, y : pd.DataFrame
-        training inputs and 0/1 labels (never the test set: see chapter 08).
+    X, y : pandas.DataFrame, array-like of 0/1
+        Training inputs and 0/1 labels (never the test set: see chapter 08).
     kind : str
-        the model kind of :func:`make_model`.
+        The model kind of :func:`make_model`.
     k : int
-        number of folds. seed: seeds the folds and the model.
+        Number of folds.
+    seed : int
+        Seeds the folds and the model.
     stratified : bool
         StratifiedKFold (default) or plain KFold (both shuffled).
-    base_params : Mapping[str, Any] | None
-        fixed hyperparameters under the tuned ones.
+    base_params : mapping or None
+        Fixed hyperparameters under the tuned ones.
     metric : str
-        one of :data:`METRIC_NAMES` (default ``"f1"``). threshold: decision threshold.
-    folds : Sequence[tuple[np.ndarray, np.ndarray]] | None
-        explicit (train index, validation index) pairs instead of ``k``/``stratified`` (e.g. one pair
+        One of :data:`METRIC_NAMES` (default ``"f1"``).
+    threshold : float
+        Decision threshold of the threshold metrics.
+    engineer : bool
+        Add the engineered features (as in :func:`make_model`).
+    folds : sequence of (numpy.ndarray, numpy.ndarray) or None
+        Explicit (train index, validation index) pairs instead of ``k``/``stratified`` (e.g. one pair
         for a single train/validation split).
-    prepared : Preprocessed | None
+    prepared : Preprocessed or None
         :func:`prepare` output for ``X`` (saves the stateless steps when many objectives share X).
+
+    Raises
+    ------
+    TrainingError
+        For an unknown metric, ``X`` and ``y`` of different lengths, or ``prepared`` of another size.
 
     Example
     -------
@@ -212,7 +282,17 @@ class KFoldObjective:
         self.n_fits = 0
 
     def scores(self, params: Mapping[str, Any] | None = None) -> FoldScores:
-        """Per-fold scores of the configuration ``params`` (on top of ``base_params``)."""
+        """Per-fold scores of the configuration ``params`` (on top of ``base_params``).
+
+        Parameters
+        ----------
+        params : mapping or None
+            Hyperparameters to evaluate (memoised: the same configuration is fitted once).
+
+        Returns
+        -------
+        FoldScores
+        """
         params = {k: _plain(v) for k, v in dict(params or {}).items()}
         self.n_evaluations += 1
         key = _key(params)
@@ -239,6 +319,27 @@ def kfold_f1(X: pd.DataFrame, y: Sequence[int] | pd.Series, kind: str = "lightgb
              params: Mapping[str, Any] | None = None, *, k: int = 5, seed: int = 0,
              stratified: bool = True) -> FoldScores:
     """k-fold F1 of one configuration (lecture 9.2): a one-off :class:`KFoldObjective`.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+        Training inputs.
+    y : array-like of 0/1
+        Their labels.
+    kind : str
+        Model kind.
+    params : mapping or None
+        Hyperparameters.
+    k : int
+        Folds.
+    seed : int
+        Seed of the folds and the model.
+    stratified : bool
+        StratifiedKFold or KFold.
+
+    Returns
+    -------
+    FoldScores
 
     Example
     -------

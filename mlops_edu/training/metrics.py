@@ -70,6 +70,17 @@ def metric_from_counts(metric: str, counts: Mapping[str, Any]) -> Any:
     """Accuracy, precision, recall or F1 from :func:`confusion_counts` (0.0 where undefined, like sklearn's
     ``zero_division=0``); vectorised over rows when the counts are arrays.
 
+    Parameters
+    ----------
+    metric : {"accuracy", "precision", "recall", "f1"}
+        Another name raises ``KeyError``.
+    counts : mapping
+        ``{"tp", "fp", "fn", "tn"}`` (ints or arrays).
+
+    Returns
+    -------
+    float or numpy.ndarray
+
     >>> metric_from_counts("f1", {"tp": 1, "fp": 1, "fn": 1, "tn": 1})
     0.5
     """
@@ -99,14 +110,24 @@ def classification_metrics(y_true: Sequence[int] | np.ndarray | pd.Series, proba
 
     Parameters
     ----------
-    y_true: 0/1 labels (1 = churned).
-    proba: churn probabilities, 1-d, or the 2-column output of ``predict_proba``.
-    threshold: a customer is predicted to churn when ``proba >= threshold``.
+    y_true : array-like of 0/1
+        Labels (1 = churned).
+    proba : array-like of float
+        Churn probabilities, 1-d, or the 2-column output of ``predict_proba``.
+    threshold : float
+        A customer is predicted to churn when ``proba >= threshold``.
 
     Returns
     -------
-    ``{"accuracy", "precision", "recall", "f1", "roc_auc"}`` as Python floats (ROC AUC is NaN when
-    ``y_true`` holds one class only).
+    dict of str to float
+        ``{"accuracy", "precision", "recall", "f1", "roc_auc"}`` as Python floats (ROC AUC is NaN when
+        ``y_true`` holds one class only).
+
+    Raises
+    ------
+    TrainingError
+        For labels that are not 0/1, probabilities outside [0, 1], lengths that differ, no rows, or a
+        threshold outside [0, 1].
 
     Example
     -------
@@ -177,6 +198,24 @@ class GateDecision:
 def deploy_gate(test_metrics: Mapping[str, float], threshold: float, metric: str = "f1") -> GateDecision:
     """The metric gate: deploy only when the chosen model's **test** ``metric`` reaches ``threshold``.
 
+    Parameters
+    ----------
+    test_metrics : mapping of str to float
+        The chosen model's test metrics.
+    threshold : float
+        The bar, in [0, 1], declared before the test.
+    metric : str
+        Key of ``test_metrics``.
+
+    Returns
+    -------
+    GateDecision
+
+    Raises
+    ------
+    TrainingError
+        When ``metric`` is missing or ``threshold`` lies outside [0, 1].
+
     Example
     -------
     >>> print(deploy_gate({"f1": 0.62}, threshold=0.8))
@@ -196,6 +235,25 @@ def best_threshold(y_true: Sequence[int] | pd.Series, proba: Any, metric: str = 
 
     One of the "back to training" moves: tune the threshold on validation data, never on the test set.
     ``grid`` defaults to 0.05, 0.06, ..., 0.95; ties go to the lowest threshold.
+
+    Parameters
+    ----------
+    y_true : array-like of 0/1
+        Validation labels.
+    proba : array-like of float
+        Churn probabilities (1-d, or two columns).
+    metric : {"accuracy", "precision", "recall", "f1"}
+    grid : sequence of float, optional
+        Thresholds to try.
+
+    Returns
+    -------
+    tuple of (float, float)
+
+    Raises
+    ------
+    TrainingError
+        For a metric that does not depend on a threshold, and as :func:`confusion_counts`.
     """
     if metric not in THRESHOLD_METRICS:
         raise TrainingError(f"best_threshold: {metric!r} does not depend on a threshold; "

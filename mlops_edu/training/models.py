@@ -62,7 +62,24 @@ def _telco_types() -> dict[str, list[str]]:
 
 
 def model_params(kind: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The classifier's hyperparameters: :data:`DEFAULT_PARAMS` of ``kind`` updated by ``params``."""
+    """The classifier's hyperparameters: :data:`DEFAULT_PARAMS` of ``kind`` updated by ``params``.
+
+    Parameters
+    ----------
+    kind : str
+        One of :data:`MODEL_KINDS`.
+    params : mapping or None
+        Overrides (not checked here).
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    TrainingError
+        For an unknown ``kind``.
+    """
     if kind not in MODEL_KINDS:
         raise TrainingError(f"unknown model kind {kind!r}; choose one of {list(MODEL_KINDS)}")
     merged = dict(DEFAULT_PARAMS[kind])
@@ -81,22 +98,24 @@ def make_model(kind: str, params: Mapping[str, Any] | None = None, seed: int = 0
     ----------
     kind : str
         ``"logreg"``, ``"random_forest"`` or ``"lightgbm"``.
-    params : Mapping[str, Any] | None
-        hyperparameters that override :data:`DEFAULT_PARAMS` (e.g. ``{"num_leaves": 31}``).
+    params : mapping or None
+        Hyperparameters that override :data:`DEFAULT_PARAMS` (e.g. ``{"num_leaves": 31}``).
     seed : int
-        the classifier's ``random_state``.
-    X : pd.DataFrame | None
-        training inputs; their columns decide the preprocessing branches. ``None``: the 21 Telco columns.
+        The classifier's ``random_state``.
+    X : pandas.DataFrame or None
+        Training inputs; their columns decide the preprocessing branches. ``None``: the 21 Telco columns.
     engineer : bool
-        add the engineered features of :func:`~mlops_edu.training.features.add_features` inside the pipeline.
+        Add the engineered features of :func:`~mlops_edu.training.features.add_features` inside the pipeline.
 
     Returns
     -------
-    An unfitted ``Pipeline``; ``fit(X, y)`` then ``predict_proba(X)[:, 1]`` gives churn probabilities.
+    sklearn.pipeline.Pipeline
+        Unfitted; ``fit(X, y)`` then ``predict_proba(X)[:, 1]`` gives churn probabilities.
 
     Raises
     ------
-    TrainingError: unknown ``kind`` or a hyperparameter the classifier does not have (named).
+    TrainingError
+        Unknown ``kind``, a hyperparameter the classifier does not have (named), or ``X`` not a DataFrame.
 
     Example
     -------

@@ -126,7 +126,17 @@ class Replays:
         return list(self.runs)
 
     def best_so_far(self, method: str) -> np.ndarray:
-        """Seeds x evaluations: the best score found after each evaluation."""
+        """Seeds x evaluations: the best score found after each evaluation.
+
+        Parameters
+        ----------
+        method : str
+            A method of :attr:`runs`.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         return np.array([r.best_so_far() for r in self.runs[method]])
 
     def bands(self) -> pd.DataFrame:
@@ -142,7 +152,18 @@ class Replays:
 
     def evals_to_target(self, target: float) -> pd.DataFrame:
         """One row per method and seed: evaluations until the first trial scoring >= ``target``
-        (``None``: not within the budget) and the best score at the end of the budget."""
+        (``None``: not within the budget) and the best score at the end of the budget.
+
+        Parameters
+        ----------
+        target : float
+            The score that counts as reached.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``method``, ``run``, ``evaluations``, ``best``, ``proposals``.
+        """
         rows = []
         for method, results in self.runs.items():
             for seed, res in enumerate(results):
@@ -154,7 +175,20 @@ class Replays:
     def summary(self, target: float, digits: int = 3) -> pd.DataFrame:
         """Per method: runs, share reaching ``target`` within the budget, median (and quartiles of)
         evaluations-to-target (misses counted as budget + 1), median best score at the end, and the median
-        number of proposals the budget took (repeated configurations are free, see :func:`replay`)."""
+        number of proposals the budget took (repeated configurations are free, see :func:`replay`).
+
+        Parameters
+        ----------
+        target : float
+            The score that counts as reached.
+        digits : int
+            Decimals of ``reached`` and ``best_median``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``method`` (its label).
+        """
         frame = self.evals_to_target(target)
         rows = {}
         for method, part in frame.groupby("method", sort=False):
@@ -252,7 +286,25 @@ def replay_methods(bench: TabularBenchmark, methods: Iterable[str] = METHODS, *,
 
 def verdict_table(replays: Replays, target: float, pairs: Sequence[tuple[str, str]], *, n_boot: int = 2000,
                   seed: int = 0, level: float = 0.95) -> pd.DataFrame:
-    """:meth:`Replays.compare` for each (method, baseline) pair, one row each."""
+    """:meth:`Replays.compare` for each (method, baseline) pair, one row each.
+
+    Parameters
+    ----------
+    replays : Replays
+    target : float
+        The score that counts as reached.
+    pairs : sequence of (str, str)
+        ``(method, baseline)`` pairs.
+    n_boot, seed : int
+        Bootstrap resamples and seed (the same for every pair).
+    level : float
+        Coverage of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``(method, baseline)`` labels.
+    """
     rows = [replays.compare(target, m, b, n_boot=n_boot, seed=seed, level=level) for m, b in pairs]
     table = pd.DataFrame(rows).set_index(["method", "baseline"])
     return table
@@ -263,7 +315,23 @@ def log_replays(bench: TabularBenchmark, replays: Replays, target: float,
     """Log the benchmark as one MLflow parent run ``tabular-benchmark`` (the table as ``benchmark.json``)
     with one nested child run ``replay-<method>`` per method: its share of runs reaching ``target``,
     median evaluations-to-target and, as a step metric, the median best-so-far curve. Returns the parent
-    run id (for code, not for printing)."""
+    run id (for code, not for printing).
+
+    Parameters
+    ----------
+    bench : TabularBenchmark
+        The table logged.
+    replays : Replays
+        From :func:`replay_methods` on ``bench``.
+    target : float
+        The score that counts as reached.
+    extra_params : mapping or None
+        More params of the parent run.
+
+    Returns
+    -------
+    str
+    """
     import mlflow
     from mlflow.entities import Metric
 

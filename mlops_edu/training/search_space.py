@@ -57,7 +57,18 @@ class Param:
             raise TuningError(f"Param {self.name!r}: grid values {outside} lie outside [{self.low}, {self.high}]")
 
     def from_unit(self, u: float) -> Any:
-        """Map ``u`` in [0, 1] to a value (log-uniformly when ``log``)."""
+        """Map ``u`` in [0, 1] to a value (log-uniformly when ``log``).
+
+        Parameters
+        ----------
+        u : float
+            Clipped to [0, 1].
+
+        Returns
+        -------
+        int or float
+            As :meth:`cast`.
+        """
         u = min(max(float(u), 0.0), 1.0)
         if self.log:
             value = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
@@ -66,18 +77,46 @@ class Param:
         return self.cast(value)
 
     def to_unit(self, value: Any) -> float:
-        """Inverse of :meth:`from_unit`."""
+        """Inverse of :meth:`from_unit`.
+
+        Parameters
+        ----------
+        value : float
+            A value of the parameter (not clipped: outside the range gives outside [0, 1]).
+
+        Returns
+        -------
+        float
+        """
         if self.log:
             return (math.log(value) - math.log(self.low)) / (math.log(self.high) - math.log(self.low))
         return (value - self.low) / (self.high - self.low)
 
     def cast(self, value: float) -> Any:
-        """Clip to the range; round to int for integer parameters; plain Python number."""
+        """Clip to the range; round to int for integer parameters; plain Python number.
+
+        Parameters
+        ----------
+        value : float
+
+        Returns
+        -------
+        int or float
+        """
         value = min(max(float(value), self.low), self.high)
         return int(round(value)) if self.integer else float(value)
 
     def sample(self, rng: np.random.Generator) -> Any:
-        """A random value (uniform on the log scale when ``log``)."""
+        """A random value (uniform on the log scale when ``log``).
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+
+        Returns
+        -------
+        int or float
+        """
         return self.from_unit(rng.random())
 
     def hyperopt(self) -> Any:
@@ -91,7 +130,16 @@ class Param:
             hp.uniform(self.name, self.low, self.high)
 
     def optuna(self, trial: Any) -> Any:
-        """Ask an Optuna ``trial`` for this parameter (``suggest_int`` / ``suggest_float``, log when ``log``)."""
+        """Ask an Optuna ``trial`` for this parameter (``suggest_int`` / ``suggest_float``, log when ``log``).
+
+        Parameters
+        ----------
+        trial : optuna.trial.Trial
+
+        Returns
+        -------
+        int or float
+        """
         if self.integer:
             return int(trial.suggest_int(self.name, math.ceil(self.low), math.floor(self.high), log=self.log))
         return float(trial.suggest_float(self.name, self.low, self.high, log=self.log))
@@ -119,7 +167,22 @@ def _check_space(space: Sequence[Param]) -> SearchSpace:
 
 
 def grid_points(space: Sequence[Param]) -> list[dict[str, Any]]:
-    """Every combination of the parameters' grid values, in nested-loop order (last parameter fastest)."""
+    """Every combination of the parameters' grid values, in nested-loop order (last parameter fastest).
+
+    Parameters
+    ----------
+    space : sequence of Param
+        Every parameter needs grid values.
+
+    Returns
+    -------
+    list of dict
+
+    Raises
+    ------
+    TuningError
+        For an empty space, duplicate names or a parameter without grid values.
+    """
     space = _check_space(space)
     empty = [p.name for p in space if not p.grid]
     if empty:

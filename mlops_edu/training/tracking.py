@@ -29,6 +29,16 @@ def pip_requirements(pipeline: Any | None = None) -> list[str]:
     Inferring requirements makes MLflow load the model in a subprocess (3-4 s per model); the list here
     is the installed versions of mlflow, scikit-learn, pandas, numpy, scipy, skops and, when the pipeline
     holds a LightGBM model, lightgbm.
+
+    Parameters
+    ----------
+    pipeline : estimator or None
+        The fitted pipeline (or estimator); ``None`` includes lightgbm.
+
+    Returns
+    -------
+    list of str
+        ``name==version`` pins.
     """
     names = list(_BASE_REQUIREMENTS)
     if pipeline is None or "lightgbm" in type(_final_estimator(pipeline)).__module__:
@@ -57,7 +67,22 @@ def trusted_types(pipeline: Any) -> list[str]:
     """The types skops must be told to trust to load ``pipeline`` (only sklearn, numpy, lightgbm, scipy
     and mlops_edu types are accepted; anything else raises :class:`TrainingError`).
 
-    Computed once per pipeline structure (serialising a forest to find its types takes a second)."""
+    Computed once per pipeline structure (serialising a forest to find its types takes a second).
+
+    Parameters
+    ----------
+    pipeline : estimator
+        The fitted pipeline.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    TrainingError
+        When the pipeline holds a type outside the trusted packages.
+    """
     import skops.io as sio
 
     key = _structure(pipeline)
@@ -81,20 +106,28 @@ def log_model(pipeline: Pipeline, X_example: pd.DataFrame, name: str = "model", 
 
     Parameters
     ----------
-    pipeline : Pipeline
-        a fitted pipeline from :func:`make_model` (any fitted scikit-learn estimator works).
-    X_example : pd.DataFrame
-        inputs in the form the model will be called with (e.g. the raw Telco columns).
+    pipeline : sklearn.pipeline.Pipeline
+        A fitted pipeline from :func:`make_model` (any fitted scikit-learn estimator works).
+    X_example : pandas.DataFrame
+        Inputs in the form the model will be called with (e.g. the raw Telco columns).
     name : str
-        the model's name in the run (MLflow 3 ``name=``).
-    pyfunc_predict_fn : str
-        what ``mlflow.pyfunc`` calls: ``"predict"`` (0/1) or ``"predict_proba"``.
-    kwargs
-        passed on to ``mlflow.sklearn.log_model`` (e.g. ``registered_model_name``, ``params``).
+        The model's name in the run (MLflow 3 ``name=``).
+    pyfunc_predict_fn : {"predict", "predict_proba"}
+        What ``mlflow.pyfunc`` calls: ``"predict"`` (0/1) or ``"predict_proba"``.
+    n_example : int
+        Rows of ``X_example`` kept as the input example (and used for the signature).
+    **kwargs
+        Passed on to ``mlflow.sklearn.log_model`` (e.g. ``registered_model_name``, ``params``).
 
     Returns
     -------
-    ``mlflow.models.model.ModelInfo`` (``.model_uri`` loads it back with ``mlflow.pyfunc.load_model``).
+    mlflow.models.model.ModelInfo
+        ``.model_uri`` loads it back with ``mlflow.pyfunc.load_model``.
+
+    Raises
+    ------
+    TrainingError
+        For an empty or non-DataFrame ``X_example``, another ``pyfunc_predict_fn``, or untrusted types.
 
     Example
     -------
@@ -140,20 +173,34 @@ def log_candidate(candidate: Candidate, *, run_name: str | None = None, X_exampl
 
     Parameters
     ----------
-    run_name : str | None
-        defaults to the candidate's kind (always explicit: random names would differ per run).
-    X_example : pd.DataFrame | None
-        model inputs for the signature and input example (needed when ``log_the_model``).
-    figures : Mapping[str, Any] | None
+    candidate : Candidate
+        From :func:`~mlops_edu.training.fit_candidate`.
+    run_name : str or None
+        Defaults to the candidate's kind (always explicit: random names would differ per run).
+    X_example : pandas.DataFrame or None
+        Model inputs for the signature and input example (needed when ``log_the_model``).
+    figures : mapping of str to Figure, or None
         ``{"confusion_matrix": fig, ...}`` logged as ``figures/<name>.png``.
-    extra_metrics : Mapping[str, float] | None
-        e.g. test metrics of the chosen model.
-    dataset : pd.DataFrame | None
-        the training frame, logged as the run's input (lineage) under ``dataset_name``.
+    extra_metrics : mapping of str to float, or None
+        E.g. test metrics of the chosen model (NaN metrics are not logged).
+    tags : mapping of str to str, or None
+        Run tags.
+    dataset : pandas.DataFrame or None
+        The training frame, logged as the run's input (lineage) under ``dataset_name``.
+    dataset_name : str
+        Name of the logged dataset.
+    log_the_model : bool
+        Log the fitted pipeline with :func:`log_model`.
 
     Returns
     -------
-    :class:`CandidateRun` (the run id is for code, not for printing).
+    CandidateRun
+        The run id is for code, not for printing.
+
+    Raises
+    ------
+    TrainingError
+        When ``log_the_model`` and no ``X_example`` (the run is then already open and partly logged).
     """
     import mlflow
 
@@ -190,6 +237,19 @@ def log_search(result: SearchResult, *, parent_name: str | None = None,
     The parent holds the method, the budget, the best score (``best_cv_f1``) and the best configuration
     (params prefixed ``best_``); each child holds its configuration, ``cv_f1`` and ``trial``. Returns the
     parent run id (for code, not for printing).
+
+    Parameters
+    ----------
+    result : SearchResult
+        From one of :mod:`mlops_edu.training.tune`'s searches.
+    parent_name : str or None
+        Parent run name; default ``search-<method>``.
+    extra_params : mapping or None
+        More params of the parent run.
+
+    Returns
+    -------
+    str
     """
     import mlflow
 

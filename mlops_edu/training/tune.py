@@ -88,7 +88,14 @@ class SearchResult:
         return [float(v) for v in np.maximum.accumulate(self.scores)] if self.trials else []
 
     def evals_to_reach(self, target: float, tol: float = 0.005) -> int | None:
-        """Evaluations needed until the best-so-far score is within ``tol`` of ``target`` (None: never)."""
+        """Evaluations needed until the best-so-far score is within ``tol`` of ``target`` (None: never).
+
+        Parameters
+        ----------
+        target : float
+            E.g. the best grid score.
+        tol : float
+        """
         for trial in self.trials:
             if trial.score >= target - tol - 1e-12:
                 return trial.number
@@ -131,6 +138,13 @@ def lecture_grid_loop(objective: Objective, depths: Sequence[int] = (3, 5),
     """The lecture's example as it is written on the slide: two nested for-loops, one fit per pair.
 
     Returns a DataFrame ``[max_depth, n_estimators, cv_f1]`` in loop order (4 rows by default).
+
+    Parameters
+    ----------
+    objective : callable
+        ``objective(params) -> score``, e.g. a :class:`~mlops_edu.training.kfold.KFoldObjective`.
+    depths, trees : sequence of int
+        Values of ``max_depth`` (outer loop) and ``n_estimators`` (inner loop).
     """
     rows = []
     for depth in depths:
@@ -142,7 +156,13 @@ def lecture_grid_loop(objective: Objective, depths: Sequence[int] = (3, 5),
 
 def grid_search(objective: Objective, space: Sequence[Param] = DEFAULT_SPACE,
                 stop: Callable[[], bool] | None = None) -> SearchResult:
-    """Evaluate every grid point (:func:`grid_points`) in nested-loop order."""
+    """Evaluate every grid point (:func:`grid_points`) in nested-loop order.
+
+    Parameters
+    ----------
+    objective, space, stop
+        As in :func:`random_search` (the budget is the grid's size).
+    """
     points = grid_points(space)
     counter, started = _Counter(objective, "grid", len(points), stop), time.perf_counter()
     for params in points:
@@ -154,7 +174,25 @@ def grid_search(objective: Objective, space: Sequence[Param] = DEFAULT_SPACE,
 
 def random_search(objective: Objective, space: Sequence[Param] = DEFAULT_SPACE, budget: int = 16,
                   seed: int = 0, stop: Callable[[], bool] | None = None) -> SearchResult:
-    """``budget`` configurations drawn independently from the space (log-uniform where ``log``)."""
+    """``budget`` configurations drawn independently from the space (log-uniform where ``log``).
+
+    Parameters
+    ----------
+    objective : callable
+        ``objective(params) -> score`` to maximise.
+    space : sequence of Param
+        The search space.
+    budget : int
+        Evaluations (at least 1).
+    seed : int
+        Seed of the draws.
+    stop : callable or None
+        Asked after every evaluation; the search ends when it returns True.
+
+    Returns
+    -------
+    SearchResult
+    """
     space = _check_space(space)
     rng = np.random.default_rng(seed)
     counter, started = _Counter(objective, "random", budget, stop), time.perf_counter()
@@ -169,6 +207,13 @@ def tpe_search(objective: Objective, space: Sequence[Param] = DEFAULT_SPACE, bud
 
     The first ``n_startup`` trials are random (hyperopt's default is 20, i.e. a 16-trial budget would be
     pure random search); afterwards TPE proposes points where good trials were dense.
+
+    Parameters
+    ----------
+    objective, space, budget, seed, stop
+        As in :func:`random_search`.
+    n_startup : int
+        Random trials before TPE proposes.
     """
     from functools import partial
 
@@ -193,6 +238,13 @@ def optuna_search(objective: Objective, space: Sequence[Param] = DEFAULT_SPACE, 
 
     The same algorithm family as :func:`tpe_search` in the other library the lecture names; the first
     ``n_startup`` trials are random (Optuna's default is 10).
+
+    Parameters
+    ----------
+    objective, space, budget, seed, stop
+        As in :func:`random_search`.
+    n_startup : int
+        Random trials before TPE proposes.
     """
     import optuna
 
@@ -219,6 +271,15 @@ def genetic_search(objective: Objective, space: Sequence[Param] = DEFAULT_SPACE,
     mutate each gene with probability ``mutation_rate`` (Gaussian step of ``mutation_scale`` on the
     [0, 1]-scaled range). The next population is the best ``population`` of parents and children
     (elitism, clones dropped). Stops after ``budget`` evaluations.
+
+    Parameters
+    ----------
+    objective, space, budget, seed, stop
+        As in :func:`random_search`.
+    population : int
+        Members per generation (at least 2).
+    mutation_rate, mutation_scale : float
+        Mutation probability per gene (in [0, 1]) and Gaussian step on the [0, 1]-scaled range.
     """
     space = _check_space(space)
     if population < 2:
@@ -271,7 +332,28 @@ def run_searches(objective: Objective, space: Sequence[Param] = DEFAULT_SPACE, *
                  methods: Iterable[str] = METHODS, budget: int | None = None,
                  n_startup: int = 5, population: int = 4) -> dict[str, SearchResult]:
     """Run the methods at the **same budget**: the grid's size unless ``budget`` is given (then the grid
-    must have exactly that many points)."""
+    must have exactly that many points).
+
+    Parameters
+    ----------
+    objective, space, seed
+        As in :func:`random_search`.
+    methods : iterable of str
+        Names from :data:`METHODS`.
+    budget : int or None
+        Evaluations per method.
+    n_startup, population : int
+        Passed to the TPE searches and the genetic search.
+
+    Returns
+    -------
+    dict of str to SearchResult
+
+    Raises
+    ------
+    TuningError
+        For an unknown method, or a budget that differs from the grid's size.
+    """
     methods = tuple(methods)
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
@@ -297,6 +379,14 @@ def grid_cost_table(n_params: Sequence[int] = (1, 2, 3, 4, 5, 6), n_values: Sequ
 
     Rows: number of parameters; columns: values per parameter. With ``seconds_per_fit`` the cells are
     hours instead of fits.
+
+    Parameters
+    ----------
+    n_params, n_values : sequence of int
+        Rows and columns.
+    folds : int
+        Fits per configuration (at least 1).
+    seconds_per_fit : float or None
     """
     if folds < 1:
         raise TuningError(f"folds must be at least 1, got {folds}")
