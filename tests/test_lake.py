@@ -136,3 +136,5 @@ def test_pseudonymise_is_keyed_and_stable():
     assert a.iloc[0] != hashlib.sha256(b"7590-VHVEG").hexdigest()[:16]  # not a plain hash
     with pytest.raises(ValueError, match="key"):
         pseudonymise(ids, key="")
+    nullable = pd.Series(["7590-VHVEG", pd.NA], dtype="string")           # pandas' nullable strings hold pd.NA
+    assert pseudonymise(nullable, key="k1").isna().tolist() == [False, True]

@@ -323,7 +323,7 @@ def pseudonymise(values: pd.Series, key: str | bytes, length: int = 16) -> pd.Se
     if not 8 <= int(length) <= 64:
         raise ValueError(f"length must be in 8..64 hex characters, got {length}")
     vals = pd.Series(values).to_numpy(dtype=object)
-    out = np.array([None if v is None or (isinstance(v, float) and np.isnan(v))
+    out = np.array([None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
                     else hmac.new(key, str(v).encode(), hashlib.sha256).hexdigest()[:length] for v in vals],
                    dtype=object)
     return pd.Series(out, index=getattr(values, "index", None), dtype=STRING_DTYPE)
