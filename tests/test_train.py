@@ -312,3 +312,5 @@ def test_log_candidate_logs_everything(split, tmp_path, monkeypatch):
     assert without.model_info is None
     with pytest.raises(TrainingError, match="X_example"):
         log_candidate(cand, run_name="oops")
+    names = mlflow.search_runs(experiment_names=[ws.experiment_name])["tags.mlflow.runName"].tolist()
+    assert "oops" not in names and mlflow.active_run() is None, "refused before any run was started"

@@ -302,7 +302,7 @@ class TeamData:
     settings: dict = field(default_factory=dict)
 
     def summary(self) -> pd.DataFrame:
-        """Rows, months, states and churn rate of each table (what the team would see)."""
+        """Rows, states and churn rate of each table (what the team would see)."""
         tables = {"baseline (team's table)": self.baseline, "all states": self.all_states,
                   "recent months": self.recent, "double the data": self.more, "test (next month)": self.test}
         rows = {name: {"rows": len(df), "states": int(df["state"].nunique()),

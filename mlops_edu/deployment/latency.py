@@ -94,8 +94,8 @@ def throughput(score: Callable[[pd.DataFrame], Any], frame: pd.DataFrame, batch_
                *, min_rows: int = 1000, max_calls: int = 200, repeats: int = 3) -> pd.DataFrame:
     """Rows per second of ``score`` for each batch size (the median of ``repeats`` runs).
 
-    Each run scores consecutive batches of ``frame`` (wrapping around) until at least ``min_rows`` rows
-    or ``max_calls`` calls are done.
+    Each run scores the same batch (the first ``size`` rows of ``frame``, repeated when it has fewer) until
+    at least ``min_rows`` rows or ``max_calls`` calls are done.
 
     Parameters
     ----------

@@ -138,7 +138,7 @@ class ScoringService:
     Parameters
     ----------
     model : fitted estimator
-        Anything with ``predict_proba`` and ``predict`` on a frame of ``columns`` (e.g. a pipeline of
+        Anything with ``predict_proba`` and ``classes_`` on a frame of ``columns`` (e.g. a pipeline of
         :func:`mlops_edu.training.make_model`, or the raw model of a registry version).
     columns : list of str
         The model's input columns.

@@ -200,11 +200,13 @@ def log_candidate(candidate: Candidate, *, run_name: str | None = None, X_exampl
     Raises
     ------
     TrainingError
-        When ``log_the_model`` and no ``X_example`` (the run is then already open and partly logged).
+        When ``log_the_model`` and no ``X_example`` (checked before a run is started).
     """
     import mlflow
 
     info = None
+    if log_the_model and X_example is None:
+        raise TrainingError("log_candidate: pass X_example (model inputs) to log the model")
     with mlflow.start_run(run_name=run_name or candidate.kind) as run:
         mlflow.log_params({"model_kind": candidate.kind, **{k: v for k, v in candidate.params.items()}})
         metrics = {f"train_{k}": v for k, v in candidate.train_metrics.items()}
@@ -217,8 +219,6 @@ def log_candidate(candidate: Candidate, *, run_name: str | None = None, X_exampl
         if dataset is not None:
             mlflow.log_input(mlflow.data.from_pandas(dataset, name=dataset_name), context="training")
         if log_the_model:
-            if X_example is None:
-                raise TrainingError("log_candidate: pass X_example (model inputs) to log the model")
             info = log_model(candidate.model, X_example, name="model")
         for name, fig in dict(figures or {}).items():
             mlflow.log_figure(fig, f"figures/{name}.png")
