@@ -77,6 +77,12 @@ def test_canary_promotes_a_healthy_challenger_and_checks_agreement():
     _, outcome_few = run_canary(few, TRAFFIC, (0.01,), 50, Guardrails(min_requests=10))
     assert outcome_few.startswith("rolled back at 1%: only")
     assert outcome == "rolled back at 50%: agreement 0.00 < 0.80"
+    unmeasured = Router(Echo(), Echo(), seed=1, compare=False)              # no reference answers to agree with
+    _, outcome_unmeasured = run_canary(unmeasured, TRAFFIC, (0.5,), 100, Guardrails(min_agreement=0.8))
+    assert outcome_unmeasured.startswith("rolled back at 50%: agreement not measured")
+    _, outcome_no_floor = run_canary(Router(Echo(), Echo(), seed=1, compare=False), TRAFFIC, (0.5,), 100,
+                                     Guardrails(min_agreement=0.0))
+    assert outcome_no_floor.startswith("promoted")
 
 
 def test_shadow_never_returns_the_challengers_answer_or_error():

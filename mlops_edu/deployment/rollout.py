@@ -40,7 +40,8 @@ class Guardrails:
     max_error_rate : float
         Highest share of failed challenger requests allowed.
     min_agreement : float
-        Lowest share of challenger answers equal to the champion's answer for the same request.
+        Lowest share of challenger answers equal to the champion's answer for the same request; above 0 it
+        needs those answers (a ``Router(compare=False)`` stage fails rather than passing unchecked).
     min_requests : int
         Challenger requests needed before a stage can pass.
     """
@@ -67,6 +68,8 @@ class Guardrails:
             return f"only {int(stats['requests'])} challenger requests (< {self.min_requests})"
         if stats["error_rate"] > self.max_error_rate:
             return f"error rate {stats['error_rate']:.2f} > {self.max_error_rate:.2f}"
+        if self.min_agreement > 0 and np.isnan(stats["agreement"]):
+            return "agreement not measured (the champion was not asked: Router(compare=False))"
         if stats["agreement"] < self.min_agreement:
             return f"agreement {stats['agreement']:.2f} < {self.min_agreement:.2f}"
         return None
