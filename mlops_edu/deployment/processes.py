@@ -11,7 +11,7 @@ import signal
 import subprocess
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+def die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
     """Linux: the child gets SIGTERM when the process that started it dies (even by SIGKILL)."""
     try:
         import ctypes
@@ -21,7 +21,8 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
         pass
 
 
-def _signal_group(proc: subprocess.Popen, sig: int) -> None:
+def signal_group(proc: subprocess.Popen, sig: int) -> None:
+    """Send ``sig`` to the process group of ``proc`` (on Windows: terminate ``proc``); gone is fine."""
     try:
         if hasattr(os, "killpg"):
             os.killpg(proc.pid, sig)
@@ -31,7 +32,7 @@ def _signal_group(proc: subprocess.Popen, sig: int) -> None:
         pass
 
 
-def _group_alive(pgid: int) -> bool:
+def group_alive(pgid: int) -> bool:
     """True while a process of the process group ``pgid`` runs.
 
     Zombies do not count: they hold no port and no memory, and an orphaned uvicorn worker can stay a

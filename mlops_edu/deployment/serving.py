@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from mlops_edu.deployment.processes import (  # noqa: F401 - scoring_processes stays importable from here
-    _die_with_parent, _group_alive, _signal_group, scoring_processes)
+    die_with_parent, group_alive, scoring_processes, signal_group)
 
 HOST = "127.0.0.1"
 """Servers only ever listen on the loopback interface."""
@@ -254,7 +254,7 @@ class ModelServer:
             serve_command(self.model_uri, self.port, self.host), stdin=subprocess.DEVNULL,
             stdout=self._log, stderr=subprocess.STDOUT, env=server_env(self.tracking_uri, self._tmp),
             cwd=self.cwd, start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+            preexec_fn=die_with_parent if sys.platform.startswith("linux") else None)
         _LIVE.add(self)
         if wait:
             self.wait_ready()
@@ -291,11 +291,11 @@ class ModelServer:
         proc, self._proc = self._proc, None
         _LIVE.discard(self)
         if proc is not None:
-            _signal_group(proc, signal.SIGTERM)
+            signal_group(proc, signal.SIGTERM)
             deadline = time.perf_counter() + timeout
-            while (proc.poll() is None or _group_alive(proc.pid)) and time.perf_counter() < deadline:
+            while (proc.poll() is None or group_alive(proc.pid)) and time.perf_counter() < deadline:
                 time.sleep(0.02)
-            _signal_group(proc, getattr(signal, "SIGKILL", signal.SIGTERM))  # whatever ignored SIGTERM
+            signal_group(proc, getattr(signal, "SIGKILL", signal.SIGTERM))  # whatever ignored SIGTERM
             proc.wait(timeout=timeout)
             while not port_is_free(self.port, self.host) and time.perf_counter() < deadline + timeout:
                 time.sleep(0.02)
@@ -349,7 +349,7 @@ def stop_servers(servers: Sequence[ModelServer] | None = None) -> int:
     running = sum(1 for s in targets if s.alive)
     for server in targets:  # all shut down at once: one wait instead of one per server
         if server.alive:
-            _signal_group(server._proc, signal.SIGTERM)
+            signal_group(server._proc, signal.SIGTERM)
     for server in targets:
         server.stop()
     return running
