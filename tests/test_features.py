@@ -166,3 +166,67 @@ def test_unseen_categories_and_values_do_not_crash(df):
 def test_preprocessor_rejects_empty():
     with pytest.raises(FeatureError, match="no columns"):
         build_preprocessor(pd.DataFrame(index=range(3)))
+
+
+# ------------------------------------------------------------------ the numpy paths equal the pandas rules
+
+def _pandas_add_features(df: pd.DataFrame) -> pd.DataFrame:
+    """add_features as first written with pandas column operations: the reference of the numpy version."""
+    from mlops_edu.data import fill_unbilled_total_charges
+
+    yes = {"yes", "true", "1", "1.0"}
+
+    def _yes(s: pd.Series) -> pd.Series:
+        return s.map(lambda v: 0.0 if v is None or v is pd.NA or (isinstance(v, float) and v != v)
+                     else float(str(v).strip().lower() in yes)).astype(float)
+
+    out = fill_unbilled_total_charges(df)
+    out["num_optional_services"] = sum(_yes(out[c]) for c in OPTIONAL_SERVICES).astype("int64")
+    tenure = pd.to_numeric(out["tenure"], errors="coerce")
+    labels = np.full(len(out), "49+", dtype=object)
+    for low, high, label in reversed(((0, 12, "0-12"), (13, 24, "13-24"), (25, 48, "25-48"), (49, 10_000, "49+"))):
+        labels[(tenure >= low).to_numpy() & (tenure <= high).to_numpy()] = label
+    out["tenure_bucket"] = pd.Series(labels, index=out.index, dtype="string")
+    total = pd.to_numeric(out["TotalCharges"], errors="coerce")
+    monthly = pd.to_numeric(out["MonthlyCharges"], errors="coerce").astype(float)
+    out["avg_monthly_charge"] = (total / tenure.where(tenure > 0)).fillna(monthly).astype(float)
+    method = out["PaymentMethod"].astype("string").str.lower()
+    out["auto_payment"] = method.str.contains("automatic", regex=False).fillna(False).astype("int64")
+    return out
+
+
+def _awkward(n: int = 40) -> pd.DataFrame:
+    """Customers with the values a served request can carry: blanks, odd spellings, unknown categories."""
+    frame = handmade_customers(n, seed=3).drop(columns="Churn")
+    frame = frame.astype({c: object for c in frame.columns if frame[c].dtype != float and c != "tenure"})
+    frame.loc[0, "TechSupport"] = None
+    frame.loc[1, "StreamingTV"] = " YES "
+    frame.loc[2, "OnlineBackup"] = "true"
+    frame.loc[3, "PaymentMethod"] = None
+    frame.loc[4, "PaymentMethod"] = "Crypto (AUTOMATIC)"
+    frame.loc[5, ["tenure", "TotalCharges"]] = [0, np.nan]
+    frame.loc[6, "DeviceProtection"] = 1
+    frame.loc[7, "Contract"] = np.nan
+    frame.loc[8, "gender"] = 3.0
+    return frame
+
+
+@pytest.mark.parametrize("rows", [1, 5, 40])
+def test_add_features_equals_the_pandas_rules(rows):
+    for frame in (_awkward().head(rows), customers(rows, seed=2)):
+        pd.testing.assert_frame_equal(add_features(frame), _pandas_add_features(frame))
+
+
+@pytest.mark.parametrize("rows", [1, 8, 64, 65, 200])
+def test_category_cleaner_few_rows_path_equals_the_pandas_rule(rows):
+    """Up to 64 rows the cleaner skips pandas; its output must be what pandas gives, whatever the values."""
+    from mlops_edu.training import CategoryCleaner
+
+    frame = pd.concat([_awkward()] * 5, ignore_index=True).head(rows)
+    cats = ["gender", "Contract", "PaymentMethod", "TechSupport", "StreamingTV"]
+    for part in (frame[cats], frame[cats].astype("string"), frame[["Contract", "TechSupport"]].fillna("x")):
+        got = CategoryCleaner().fit(part).transform(part)
+        want = part.astype("string").fillna("missing").to_numpy(dtype=object)
+        assert got.dtype == object and got.shape == want.shape
+        assert [[type(v) for v in r] for r in got] == [[type(v) for v in r] for r in want]
+        assert (got == want).all()

@@ -106,11 +106,53 @@ def test_blue_green_switches_everything_and_rolls_back_by_switching_again():
     assert bg.live == "blue" and [s[:2] for s in bg.switches] == [("blue", "green"), ("green", "blue")]
 
 
+class Slow:
+    """Answers the row's ``x`` (or its opposite), after a short wait; records how many calls overlap."""
+
+    def __init__(self, flip: bool = False) -> None:
+        import threading
+
+        self.flip, self.lock, self.active, self.most = flip, threading.Lock(), 0, 0
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        import time
+
+        with self.lock:
+            self.active += 1
+            self.most = max(self.most, self.active)
+        time.sleep(0.002)
+        with self.lock:
+            self.active -= 1
+        x = frame["x"].to_numpy()
+        if self.flip and int(x[0]) % 5 == 0:
+            raise ValueError("a row the challenger cannot score")
+        return 1 - x if self.flip else x
+
+
+@pytest.mark.parametrize("mode", ["canary", "shadow"])
+def test_concurrent_requests_give_the_log_of_sequential_ones(mode):
+    """In-flight requests change the waiting only: same coin, same answers, errors and log order."""
+    traffic = pd.DataFrame({"x": np.arange(120) % 7})
+    logs = {}
+    for concurrency in (1, 4):
+        champion, challenger = Slow(), Slow(flip=True)
+        router = Router(champion, challenger, mode=mode, share=0.3, seed=5, concurrency=concurrency)
+        answers = router.send(traffic)
+        answers += router.send(traffic.head(10))                         # numbering goes on across calls
+        logs[concurrency] = (answers, [(r.number, r.arm, r.answer, r.reference, r.error) for r in router.log])
+        if concurrency > 1:
+            assert champion.most > 1                                     # requests really were in flight
+    assert logs[1] == logs[4]
+
+
 def test_router_rejects_bad_settings():
     with pytest.raises(ValueError, match="share"):
         Router(Constant(0), Constant(1), share=1.5)
     with pytest.raises(ValueError, match="mode"):
         Router(Constant(0), Constant(1), mode="linear")
+    for bad in (0, 1.5, True):
+        with pytest.raises(ValueError, match="concurrency"):
+            Router(Constant(0), Constant(1), concurrency=bad)
     assert agreement([1, None], [1, 1]) == 0.5
 
 

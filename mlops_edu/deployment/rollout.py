@@ -104,15 +104,22 @@ class Router:
         Seeds the coin of each request (same seed, same split).
     compare : bool
         Canary: also ask the champion for requests the challenger answers (agreement), not returned.
+    concurrency : int
+        Requests :meth:`send` keeps in flight at once, as callers of a live service do (1: one after
+        the other). The coin is drawn in request order before any is sent, so the split, the answers
+        and the log are the same for every value; only the waiting times differ.
     """
 
     def __init__(self, champion: Any, challenger: Any, *, mode: str = "canary", share: float = 0.0,
-                 seed: int = 0, compare: bool = True) -> None:
+                 seed: int = 0, compare: bool = True, concurrency: int = 1) -> None:
         if mode not in ("canary", "shadow"):
             raise ValueError(f"mode must be 'canary' or 'shadow', got {mode!r}")
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ValueError(f"concurrency must be a whole number >= 1, got {concurrency!r}")
         self.backends = {CHAMPION_ARM: champion, CHALLENGER_ARM: challenger}
         self.mode = mode
         self.compare = compare
+        self.concurrency = concurrency
         self._rng = np.random.default_rng(np.random.SeedSequence([int(seed), 7]))
         self.log: list[Request] = []
         self.events: list[str] = []
@@ -157,25 +164,33 @@ class Router:
             answer, error = None, f"{type(exc).__name__}: {getattr(exc, 'problem', exc)}"
         return answer, error, time.perf_counter() - start
 
-    def __call__(self, frame: pd.DataFrame) -> int | None:
-        """Route one request (a one-row frame); returns the answer the caller gets (None on error)."""
-        number = len(self.log)
+    def _arm(self) -> str:
+        """The arm of the next request: the seeded coin in canary mode, the champion in shadow mode."""
+        if self.mode == "shadow":
+            return CHAMPION_ARM
+        return CHALLENGER_ARM if self._rng.random() < self.share else CHAMPION_ARM
+
+    def _route(self, number: int, arm: str, frame: pd.DataFrame) -> list[Request]:
+        """Send one request to ``arm`` (and its copy or reference call); touches no state of the router."""
         if self.mode == "shadow":
             answer, error, seconds = self._call(self.backends[CHAMPION_ARM], frame)
             copy, copy_error, copy_seconds = self._call(self.backends[CHALLENGER_ARM], frame)
-            self.log.append(Request(number, CHAMPION_ARM, answer, copy, error, seconds))
-            self.log.append(Request(number, "shadow", copy, answer, copy_error, copy_seconds))
-            return answer
-        arm = CHALLENGER_ARM if self._rng.random() < self.share else CHAMPION_ARM
+            return [Request(number, CHAMPION_ARM, answer, copy, error, seconds),
+                    Request(number, "shadow", copy, answer, copy_error, copy_seconds)]
         answer, error, seconds = self._call(self.backends[arm], frame)
         reference = None
         if arm == CHALLENGER_ARM and self.compare:
             reference = self._call(self.backends[CHAMPION_ARM], frame)[0]
-        self.log.append(Request(number, arm, answer, reference, error, seconds))
-        return answer
+        return [Request(number, arm, answer, reference, error, seconds)]
+
+    def __call__(self, frame: pd.DataFrame) -> int | None:
+        """Route one request (a one-row frame); returns the answer the caller gets (None on error)."""
+        records = self._route(len(self.log), self._arm(), frame)
+        self.log.extend(records)
+        return records[0].answer
 
     def send(self, frame: pd.DataFrame) -> list[int | None]:
-        """Route every row of ``frame`` as its own request, in order.
+        """Route every row of ``frame`` as its own request, ``concurrency`` of them in flight at once.
 
         Parameters
         ----------
@@ -185,9 +200,19 @@ class Router:
         Returns
         -------
         list of int or None
-            The answers the callers get (None on error).
+            The answers the callers get (None on error), in row order; the log is in row order too.
         """
-        return [self(frame.iloc[[i]]) for i in range(len(frame))]
+        if self.concurrency == 1:
+            return [self(frame.iloc[[i]]) for i in range(len(frame))]
+        from concurrent.futures import ThreadPoolExecutor
+
+        step = 2 if self.mode == "shadow" else 1       # a shadow request logs the answer and its copy
+        jobs = [(len(self.log) + step * i, self._arm(), frame.iloc[[i]]) for i in range(len(frame))]
+        with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="router") as pool:
+            results = list(pool.map(lambda job: self._route(*job), jobs))
+        for records in results:
+            self.log.extend(records)
+        return [records[0].answer for records in results]
 
     def stats(self, since: int = 0) -> pd.DataFrame:
         """Per arm, over the requests logged from position ``since`` on: requests, share of them,

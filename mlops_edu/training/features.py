@@ -83,9 +83,7 @@ def _lookup(values: np.ndarray, table: dict[str, float], default: float) -> np.n
     return mapped[codes]  # code -1 (a blank) picks the trailing default
 
 
-def _yes(series: pd.Series) -> pd.Series:
-    """1.0 for yes-like values, 0.0 for no-like values and everything else (e.g. 'No internet service')."""
-    return pd.Series(_lookup(series.to_numpy(dtype=object), {v: 1.0 for v in _YES}, 0.0), index=series.index)
+_YES_TABLE = {v: 1.0 for v in _YES}
 
 
 def add_features(df: pd.DataFrame) -> pd.DataFrame:
@@ -126,22 +124,34 @@ def add_features(df: pd.DataFrame) -> pd.DataFrame:
     needed = (*OPTIONAL_SERVICES, "tenure", "MonthlyCharges", "TotalCharges", "PaymentMethod")
     _require(df, needed, "add_features")
     out = fill_unbilled_total_charges(df)
-    out["num_optional_services"] = sum(_yes(out[c]) for c in OPTIONAL_SERVICES).astype("int64")
+    # numpy rather than pandas column operations: the served model runs this for every one-row request
+    services = np.zeros(len(out), dtype=np.int64)
+    for col in OPTIONAL_SERVICES:
+        services += _lookup(out[col].to_numpy(dtype=object), _YES_TABLE, 0.0).astype(np.int64)
+    out["num_optional_services"] = services
     tenure = pd.to_numeric(out["tenure"], errors="coerce")
     if tenure.isna().any():
         bad = out.loc[tenure.isna(), "tenure"].head(3).tolist()
         raise FeatureError(f"add_features: column 'tenure' must be numeric, got values like {bad}")
+    months = tenure.to_numpy(dtype=float)
     labels = np.full(len(out), TENURE_BUCKETS[-1][2], dtype=object)
     for low, high, label in reversed(TENURE_BUCKETS):
-        labels[(tenure >= low).to_numpy() & (tenure <= high).to_numpy()] = label
+        labels[(months >= low) & (months <= high)] = label
     out["tenure_bucket"] = pd.Series(labels, index=out.index, dtype="string")
-    total = pd.to_numeric(out["TotalCharges"], errors="coerce")
-    monthly = pd.to_numeric(out["MonthlyCharges"], errors="coerce").astype(float)
-    avg = total / tenure.where(tenure > 0)
-    out["avg_monthly_charge"] = avg.fillna(monthly).astype(float)
-    method = out["PaymentMethod"].astype("string").str.lower()
-    out["auto_payment"] = method.str.contains("automatic", regex=False).fillna(False).astype("int64")
+    total = out["TotalCharges"].to_numpy(dtype=float)
+    monthly = pd.to_numeric(out["MonthlyCharges"], errors="coerce").to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        avg = total / np.where(months > 0, months, np.nan)
+    out["avg_monthly_charge"] = np.where(np.isnan(avg), monthly, avg)
+    out["auto_payment"] = _contains(out["PaymentMethod"].to_numpy(dtype=object), "automatic")
     return out
+
+
+def _contains(values: np.ndarray, word: str) -> np.ndarray:
+    """1 where the lower-case text of a value contains ``word``, else 0 (blanks too), as int64."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    found = np.array([int(word in str(u).lower()) for u in uniques] + [0], dtype=np.int64)
+    return found[codes]
 
 
 class FeatureAdder(TransformerMixin, BaseEstimator):
@@ -309,7 +319,27 @@ class CategoryCleaner(_ColumnwiseTransformer):
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         frame = self._frame(X)
+        if len(frame) <= _FEW_ROWS:
+            columns = [_plain_strings(frame[c].to_numpy(dtype=object)) for c in frame.columns]
+            if all(c is not None for c in columns):
+                return np.stack(columns, axis=1) if columns else np.empty((len(frame), 0), dtype=object)
         return frame.astype("string").fillna("missing").to_numpy(dtype=object)
+
+
+_FEW_ROWS = 64
+"""Up to this many rows :class:`CategoryCleaner` skips pandas (a served one-row request pays ~1 ms for it)."""
+
+
+def _plain_strings(values: np.ndarray) -> np.ndarray | None:
+    """``values`` with blanks as ``"missing"`` when every value is a str or a blank; None otherwise (the caller
+    then lets pandas convert, the general rule)."""
+    out = values.copy()
+    for i, v in enumerate(values):
+        if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+            out[i] = "missing"
+        elif type(v) is not str:
+            return None
+    return out
 
 
 def build_preprocessor(X: pd.DataFrame, types: dict[str, list[str]] | None = None) -> ColumnTransformer:
