@@ -8,7 +8,8 @@ lab of section 10) and ``workbook/`` (chapter set-up, runner, exercises). Notebo
     ws = setup_chapter("02", seed=SEED)
 """
 
-from mlops_edu.workbook.config import ChapterWorkspace, current_workspace, record, setup_chapter, use_experiment
+from mlops_edu.workbook.config import current_workspace, record, setup_chapter, use_experiment
+from mlops_edu.workbook.workspace import ChapterWorkspace
 
 __version__ = "0.1.0"
 __all__ = ["ChapterWorkspace", "current_workspace", "record", "setup_chapter", "use_experiment", "__version__"]

@@ -265,7 +265,7 @@ def make_platform(root: str | Path, *, seed: int = 4, n_prod: int = 7043,
     """
     from mlops_edu.data.generator import make_customers
     from mlops_edu.data.lake import pseudonymise, write_table
-    from mlops_edu.workbook.config import _new_mlflow_db
+    from mlops_edu.workbook.workspace import _new_mlflow_db
 
     samples = dict(samples or {"dev": 0.1, "staging": 0.3})
     root = Path(root).expanduser().resolve()

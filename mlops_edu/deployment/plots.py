@@ -41,7 +41,7 @@ def save_figure(fig: Figure, name: str, folder: str | Path | None = None) -> Pat
     pathlib.Path
     """
     if folder is None:
-        from mlops_edu.workbook.config import workspace_home
+        from mlops_edu.workbook.workspace import workspace_home
 
         folder = workspace_home() / "results" / "figures"
     path = Path(folder) / f"{name}.png"

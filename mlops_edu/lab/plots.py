@@ -73,7 +73,7 @@ def plot_roc_and_confusion(y_true: Sequence[int], proba: Sequence[float], thresh
     """
     import matplotlib.pyplot as plt
 
-    from mlops_edu.training.plots import draw_confusion, draw_roc
+    from mlops_edu.training.pipeline_plots import draw_confusion, draw_roc
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(10.0, 4.2))
     draw_roc(left, {"LightGBM": (np.asarray(y_true).astype(int), np.asarray(proba, dtype=float))})

@@ -10,7 +10,7 @@ import pandas as pd
 
 from mlops_edu.deployment import registry
 from mlops_edu.lab.tables import BRONZE, PREDICTIONS, TRAINING, LabError, LabTables, TableRef, split_frame
-from mlops_edu.workbook.config import ChapterWorkspace
+from mlops_edu.workbook.workspace import ChapterWorkspace
 
 # --------------------------------------------------------------------------------------------------
 # Step 4: validation inputs

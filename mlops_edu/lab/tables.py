@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from mlops_edu.data.lake import TableRef
-from mlops_edu.workbook.config import ChapterWorkspace, setup_chapter
+from mlops_edu.workbook.config import setup_chapter
+from mlops_edu.workbook.workspace import ChapterWorkspace
 
 BRONZE = "mlops_churn_bronze_customer"
 TRAINING = "mlops_churn_training"

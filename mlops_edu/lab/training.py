@@ -11,7 +11,8 @@ import pandas as pd
 
 from mlops_edu.deployment import registry
 from mlops_edu.lab.tables import CONFIGS, EXPERIMENT, TRAINING, LabError, LabTables, split_frame
-from mlops_edu.workbook.config import ChapterWorkspace, use_experiment
+from mlops_edu.workbook.config import use_experiment
+from mlops_edu.workbook.workspace import ChapterWorkspace
 
 # --------------------------------------------------------------------------------------------------
 # Step 2: training and tracking

@@ -3,12 +3,14 @@
 Every function returns a matplotlib ``Figure`` (so it can also be logged with ``mlflow.log_figure``);
 in a notebook, assigning it (``fig = plots.plot_roc_curves(...)``) shows it once. Colours are fixed per
 candidate / method so the same model looks the same in every figure.
+
+Chapter 02's figures and the colours are defined in :mod:`mlops_edu.training.pipeline_plots` and are
+importable from here; this module holds the figures of chapters 07 and 08.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -16,172 +18,18 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-COLORS: dict[str, str] = {
-    "logreg": "#4C72B0", "logistic regression": "#4C72B0",
-    "random_forest": "#55A868", "random forest": "#55A868",
-    "lightgbm": "#C44E52", "LightGBM": "#C44E52",
-    "grid": "#4C72B0", "random": "#8172B3", "TPE (hyperopt)": "#C44E52", "tpe": "#C44E52",
-    "TPE (Optuna)": "#2A9D8F", "optuna": "#2A9D8F", "genetic": "#DD8452",
-    "train": "#4C72B0", "validation": "#DD8452", "test": "#C44E52",
-}
+from mlops_edu.training.pipeline_plots import (  # noqa: F401 - chapter 02's figures stay importable from here
+    COLORS,
+    _color,
+    draw_confusion,
+    draw_roc,
+    plot_capacity_curve,
+    plot_churn_drivers,
+    plot_confusion_matrix,
+    plot_roc_curves,
+)
+
 TRAIN_COLOR, VALIDATE_COLOR = "#A1C9F4", "#FF9F9B"
-
-
-def _color(name: str, i: int) -> str:
-    return COLORS.get(name, f"C{i}")
-
-
-# --------------------------------------------------------------------------------------------------
-# Chapter 02: training pipeline
-# --------------------------------------------------------------------------------------------------
-
-def draw_confusion(ax: Any, y_true: Sequence[int], proba: Sequence[float], threshold: float = 0.5) -> np.ndarray:
-    """Draw the stay/churn confusion matrix on ``ax``, each cell saying what it means for a retention team.
-
-    Serves lecture section 5.1 (chapter 02) and the lab's run figures (section 10).
-
-    Parameters
-    ----------
-    ax : matplotlib.axes.Axes
-    y_true, proba : sequence
-        Labels (1 = churn) and churn probabilities; a probability >= ``threshold`` predicts churn.
-    threshold : float
-
-    Returns
-    -------
-    numpy.ndarray
-        The counts ``[[tn, fp], [fn, tp]]``.
-    """
-    from mlops_edu.training.metrics import confusion_counts
-
-    y = np.asarray(y_true).astype(int)
-    pred = (np.asarray(proba, dtype=float) >= threshold).astype(int)
-    c = confusion_counts(y, pred)
-    cm = np.array([[c["tn"], c["fp"]], [c["fn"], c["tp"]]])
-    ax.imshow(cm, cmap="Blues")
-    ax.grid(False)
-    meaning = [["stays, left alone", "false alarm:\ncoupon wasted"],
-               ["missed churner:\ncustomer lost", "churner caught:\ncoupon sent"]]
-    for i in range(2):
-        for j in range(2):
-            dark = cm[i, j] > cm.max() / 2
-            ax.text(j, i, f"{cm[i, j]}\n{meaning[i][j]}", ha="center", va="center", fontsize=9,
-                    color="white" if dark else "black")
-    ax.set_xticks([0, 1], ["predicted: stays", "predicted: churns"])
-    ax.set_yticks([0, 1], ["actual: stayed", "actual: churned"])
-    ax.set_xlabel("the model's decision")
-    ax.set_ylabel("what the customer did")
-    return cm
-
-
-def draw_roc(ax: Any, curves: Mapping[str, tuple[Sequence[int], Sequence[float]]]) -> None:
-    """Draw one ROC curve per entry of ``{"name": (y_true, proba)}`` on ``ax``, AUC in the legend.
-
-    Serves lecture section 5.1 (chapter 02) and the lab's run figures (section 10).
-
-    Parameters
-    ----------
-    ax : matplotlib.axes.Axes
-    curves : mapping of str to (sequence, sequence)
-        ``{name: (y_true, proba)}``.
-    """
-    from sklearn.metrics import roc_auc_score, roc_curve
-
-    for i, (name, (y, p)) in enumerate(curves.items()):
-        fpr, tpr, _ = roc_curve(y, p)
-        ax.plot(fpr, tpr, color=_color(name, i), linewidth=2, label=f"{name} (AUC {roc_auc_score(y, p):.3f})")
-    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="coin flip (AUC 0.5)")
-    ax.set_xlabel("false positive rate (stayers flagged)")
-    ax.set_ylabel("true positive rate (churners caught)")
-    ax.legend(loc="lower right")
-    ax.set_aspect("equal")
-
-
-def plot_confusion_matrix(y_true: Sequence[int], proba: Sequence[float], threshold: float = 0.5,
-                     title: str = "Confusion matrix (validation)") -> Figure:
-    """Counts of stay/churn predicted vs actual, with what each cell means (lecture section 5.1, chapter 02).
-
-    Parameters
-    ----------
-    y_true, proba, threshold
-        As in :func:`draw_confusion`.
-    title : str
-        Title; the threshold is appended.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    fig, ax = plt.subplots(figsize=(5.2, 4.2))
-    draw_confusion(ax, y_true, proba, threshold)
-    ax.set_title(f"{title}, threshold {threshold:g}")
-    fig.tight_layout()
-    return fig
-
-
-def plot_roc_curves(curves: Mapping[str, tuple[Sequence[int], Sequence[float]]],
-               title: str = "ROC curves of the candidates (validation)") -> Figure:
-    """ROC curve per candidate, AUC in the legend (lecture section 5.1, chapter 02).
-
-    Parameters
-    ----------
-    curves : mapping of str to (sequence, sequence)
-        ``{"LightGBM": (y_true, proba), ...}``.
-    title : str
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    fig, ax = plt.subplots(figsize=(5.5, 4.5))
-    draw_roc(ax, curves)
-    ax.set_title(title)
-    fig.tight_layout()
-    return fig
-
-
-def plot_churn_drivers(drivers: pd.DataFrame, title: str = "Which factors drive churn?") -> Figure:
-    """Horizontal bars of permutation importance with the plain-words reading next to each bar."""
-    frame = drivers.iloc[::-1]
-    fig, ax = plt.subplots(figsize=(9.0, 0.55 * len(frame) + 1.3))
-    ax.barh(frame["feature"], frame["importance"], color="#C44E52")
-    top = float(frame["importance"].max())
-    for y, (value, reading) in enumerate(zip(frame["importance"], frame["reading"])):
-        ax.text(value + top * 0.02, y, reading, va="center", fontsize=8.5)
-    ax.set_xlim(0, top * 2.6)
-    ax.set_xlabel("drop in validation ROC AUC when the column is shuffled")
-    ax.set_ylabel("raw input column")
-    ax.set_title(title)
-    ax.grid(axis="y", visible=False)
-    fig.tight_layout()
-    return fig
-
-
-def plot_capacity_curve(curve: pd.DataFrame, metric: str = "F1", title: str | None = None) -> Figure:
-    """Training vs validation score as capacity grows, log-x when the values span orders of magnitude."""
-    param = curve.columns[0]
-    x = curve[param].to_numpy()
-    fig, ax = plt.subplots(figsize=(6.5, 4.0))
-    ax.plot(x, curve["train"], "o-", color=COLORS["train"], label="training data")
-    ax.plot(x, curve["validation"], "o-", color=COLORS["validation"], label="validation data")
-    best = int(curve["validation"].to_numpy().argmax())
-    ax.axvline(x[best], color="grey", linestyle="--", linewidth=1)
-    ax.annotate(f"best on validation\n{param} = {x[best]}", xy=(x[best], curve["validation"].iloc[best]),
-                xytext=(10, -40), textcoords="offset points", fontsize=9,
-                arrowprops={"arrowstyle": "->", "color": "grey"})
-    if x.min() > 0 and x.max() / x.min() >= 20:
-        ax.set_xscale("log", base=2)
-        ax.set_xticks(x, [str(v) for v in x])
-        ax.minorticks_off()
-    ax.fill_between(x, curve["validation"], curve["train"], color="grey", alpha=0.12,
-                    label="gap = overfitting")
-    ax.set_xlabel(f"{param} (model capacity)")
-    ax.set_ylabel(metric)
-    ax.set_ylim(max(0.0, float(curve[["train", "validation"]].min().min()) - 0.1), 1.02)
-    ax.set_title(title or "Overfitting: the curves part as capacity grows")
-    ax.legend(loc="upper left")
-    fig.tight_layout()
-    return fig
 
 
 # --------------------------------------------------------------------------------------------------
@@ -190,8 +38,24 @@ def plot_capacity_curve(curve: pd.DataFrame, metric: str = "F1", title: str | No
 
 def plot_replay_bands(bands: pd.DataFrame, target: float | None = None, budget: int | None = None,
                       title: str = "Best CV F1 found so far: median and interquartile band over the runs") -> Figure:
-    """One panel per method (``benchmark.Replays.bands``): its median best-so-far with the band between the
-    25th and 75th percentile; the other methods' medians in grey behind it, so no method hides another."""
+    """One panel per method (``replays.Replays.bands``): its median best-so-far with the band between the
+    25th and 75th percentile; the other methods' medians in grey behind it, so no method hides another.
+
+    Parameters
+    ----------
+    bands : pandas.DataFrame
+        :meth:`~mlops_edu.training.Replays.bands`: ``method``, ``evaluation``, ``q25``, ``median``, ``q75``.
+    target : float or None
+        Score drawn as a dashed line in every panel (and named in the legend).
+    budget : int or None
+        Right end of the x axes (configurations evaluated).
+    title : str
+        Title of the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     from mlops_edu.training.search_space import METHOD_LABELS
 
     methods = list(dict.fromkeys(bands["method"]))
@@ -228,8 +92,25 @@ def plot_replay_bands(bands: pd.DataFrame, target: float | None = None, budget: 
 
 def plot_evals_to_target(frame: pd.DataFrame, budget: int,
                          title: str = "Configurations evaluated until the first top configuration") -> Figure:
-    """Every run's evaluations-to-target per method (``benchmark.Replays.evals_to_target``): dots, the
-    median (misses counted as budget + 1) as a black bar, misses as crosses right of the budget."""
+    """Every run's evaluations-to-target per method (``replays.Replays.evals_to_target``): dots, the
+    median (misses counted as budget + 1) as a black bar, misses as crosses right of the budget.
+
+    Next to each method: how many runs reached the target. The vertical jitter of the dots is seeded.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        :meth:`~mlops_edu.training.Replays.evals_to_target`: ``method`` and ``evaluations`` (missing: the
+        run did not reach the target).
+    budget : int
+        The budget of every run.
+    title : str
+        Title of the axes.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     from mlops_edu.training.search_space import METHOD_LABELS
 
     methods = list(dict.fromkeys(frame["method"]))
@@ -264,7 +145,24 @@ def plot_evals_to_target(frame: pd.DataFrame, budget: int,
 def plot_benchmark_scores(scores: Sequence[float], target: float, grid_scores: Sequence[float] = (),
                           title: str = "The tabular benchmark: CV F1 of every configuration") -> Figure:
     """Histogram of the table's scores, the target (top share) and the developer's grid points (legend below
-    the axes, where it cannot cover a bar)."""
+    the axes, where it cannot cover a bar).
+
+    Parameters
+    ----------
+    scores : sequence of float
+        CV F1 of every configuration of the table.
+    target : float
+        The score of the top share, drawn as a dashed line; the legend counts the configurations that
+        reach it.
+    grid_scores : sequence of float
+        Scores of the grid points, drawn over the histogram in the same bins (none by default).
+    title : str
+        Title of the axes.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, ax = plt.subplots(figsize=(7.6, 4.2))
     values = np.asarray(scores, dtype=float)
     bins = np.linspace(values.min(), values.max(), 36)
@@ -284,7 +182,20 @@ def plot_benchmark_scores(scores: Sequence[float], target: float, grid_scores: S
 
 
 def plot_grid_cost(table: pd.DataFrame, title: str = "Grid search cost explodes") -> Figure:
-    """Model fits (log scale) vs number of parameters, one line per number of values per parameter."""
+    """Model fits (log scale) vs number of parameters, one line per number of values per parameter.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`~mlops_edu.training.grid_cost_table` in fits (the y axis says fits): index the number of
+        parameters, one column per number of values.
+    title : str
+        Title of the axes.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, ax = plt.subplots(figsize=(6.5, 4.0))
     for i, col in enumerate(table.columns):
         ax.plot(table.index, table[col], "o-", color=f"C{i}", label=col)
@@ -304,7 +215,24 @@ def plot_grid_cost(table: pd.DataFrame, title: str = "Grid search cost explodes"
 
 def plot_kfold_passes(k: int = 3, title: str | None = None) -> Figure:
     """The lecture's picture in its order (section 9.2): pass 1 validates on the last fold, pass k on the
-    first; the other k-1 folds train (``crossval.kfold_passes``)."""
+    first; the other k-1 folds train (``crossval.kfold_passes``).
+
+    Parameters
+    ----------
+    k : int
+        Number of folds (at least 2).
+    title : str or None
+        Title; default "K = k: each fold validates once; CV score = mean of the k scores".
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    TrainingError
+        When ``k`` is below 2.
+    """
     from mlops_edu.training.crossval import kfold_passes
 
     passes = kfold_passes(k)
@@ -332,7 +260,22 @@ def plot_kfold_passes(k: int = 3, title: str | None = None) -> Figure:
 def plot_split_vs_kfold(spread: pd.DataFrame, k: int = 5,
                         title: str = "One split is a lottery; k-fold averages it out") -> Figure:
     """Scores of a single split vs k-fold mean over many seeds (dots) with their mean +- std; with a
-    ``true_f1`` column (``crossval.split_vs_kfold`` with fresh customers) also the true F1's range."""
+    ``true_f1`` column (``crossval.split_vs_kfold`` with fresh customers) also the true F1's range.
+
+    Parameters
+    ----------
+    spread : pandas.DataFrame
+        :func:`~mlops_edu.training.split_vs_kfold`: ``single_split``, ``kfold_mean`` and optionally
+        ``true_f1`` (its range shaded, its mean a line).
+    k : int
+        The folds of the k-fold estimate (for the label only).
+    title : str
+        Title; the number of seeds is appended.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, ax = plt.subplots(figsize=(7.0, 4.2))
     cols = [("single_split", "one train/validation split", COLORS["validation"]),
             ("kfold_mean", f"{k}-fold mean", COLORS["train"])]
@@ -360,7 +303,21 @@ def plot_split_vs_kfold(spread: pd.DataFrame, k: int = 5,
 def plot_fold_churn_rates(rates: pd.DataFrame, overall: float,
                           title: str = "Churn rate of each validation fold") -> Figure:
     """Churn rate per fold for plain vs stratified KFold (``crossval.fold_churn_rates``); the legend sits
-    below the axes, where it cannot cover a bar."""
+    below the axes, where it cannot cover a bar.
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        :func:`~mlops_edu.training.fold_churn_rates`: one row per fold, columns ``plain`` and ``stratified``.
+    overall : float
+        Churn rate of all rows (a share, drawn as a dashed line).
+    title : str
+        Title of the axes.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, ax = plt.subplots(figsize=(6.5, 4.0))
     folds = np.arange(1, len(rates) + 1)
     width = 0.38
@@ -378,7 +335,20 @@ def plot_fold_churn_rates(rates: pd.DataFrame, overall: float,
 
 def plot_optimism(simulated: pd.DataFrame, title: str = "Picking on the test set flatters the test score") -> Figure:
     """Histogram of reported-minus-true F1 over many test sets (``crossval.simulate_test_picking``); the
-    legend sits below the axes, where it cannot cover a bar."""
+    legend sits below the axes, where it cannot cover a bar.
+
+    Parameters
+    ----------
+    simulated : pandas.DataFrame
+        :func:`~mlops_edu.training.simulate_test_picking`: ``picked_on_test`` and ``picked_on_validation``;
+        each column's mean is drawn as a line and given in the legend.
+    title : str
+        Title of the axes.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, ax = plt.subplots(figsize=(7.0, 4.4))
     low = float(simulated.to_numpy().min())
     high = float(simulated.to_numpy().max())

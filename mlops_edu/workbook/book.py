@@ -61,7 +61,19 @@ def _chapter_title(nb) -> str:
 
 
 def chapter_page(path: Path) -> nbformat.NotebookNode:
-    """The notebook as the book shows it: a link to the notebook file on top, hint/solution cells collapsed."""
+    """The notebook as the book shows it: a link to the notebook file on top, hint/solution cells collapsed.
+
+    Parameters
+    ----------
+    path : Path
+        An executed chapter notebook (only read).
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        The link is a markdown cell after the first markdown cell; ``qN.hint()`` and ``qN.solution()``
+        cells get the ``hide-input`` and ``hide-output`` tags.
+    """
     nb = nbformat.read(path, as_version=4)
     link = nbformat.v4.new_markdown_cell(
         f"*This page is the executed notebook {{download}}`{path.name} <../notebooks/{path.name}>`: open it "
@@ -79,7 +91,22 @@ def chapter_page(path: Path) -> nbformat.NotebookNode:
 
 
 def write_sources(chapters: list[Path], source: Path) -> list[str]:
-    """Sphinx sources of the book in ``source``; returns the chapter page names in order."""
+    """Sphinx sources of the book in ``source``; returns the chapter page names in order.
+
+    Parameters
+    ----------
+    chapters : list of Path
+        Executed chapter notebooks.
+    source : Path
+        A new folder (it must not hold ``chapters/``, ``notebooks/`` or ``_static/`` yet); it gets
+        ``conf.py``, the landing page (the lecture map of the available chapters), the glossary, one page per
+        chapter and a copy of each notebook.
+
+    Returns
+    -------
+    list of str
+        ``chapters/<notebook stem>`` per chapter.
+    """
     from mlops_edu.workbook.guide import chapter_map, glossary
 
     (source / "chapters").mkdir(parents=True)
@@ -111,7 +138,28 @@ def write_sources(chapters: list[Path], source: Path) -> list[str]:
 
 def build_book(workbook: Path, out: Path, *, chapters: list[Path] | None = None) -> Path:
     """Render the executed chapters of ``workbook`` into a static HTML site in ``out``; returns
-    ``out / "index.html"``. Nothing is executed; a chapter that was never executed shows no outputs."""
+    ``out / "index.html"``. Nothing is executed; a chapter that was never executed shows no outputs.
+
+    Parameters
+    ----------
+    workbook : Path
+        Folder of the chapters ``NN_*.ipynb``.
+    out : Path
+        Output folder; an existing one is replaced.
+    chapters : list of Path or None
+        The chapters to render; default every chapter of ``workbook``.
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    ValueError
+        When there is no chapter.
+    RuntimeError
+        When sphinx-build fails.
+    """
     from sphinx.cmd.build import build_main
 
     chapters = chapters or sorted(p for p in workbook.glob("*.ipynb") if CHAPTER_RE.match(p.name))

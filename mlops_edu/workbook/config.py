@@ -13,35 +13,38 @@ Serves every chapter (DESIGN.md "Reproducibility rules"): a notebook starts with
 
 Workspaces live under one git-ignored folder, ``<repo>/workspaces/NN``. Re-running a chapter starts a
 fresh workspace and moves the previous one to ``workspaces/.previous/NN-<UTC time>``: a user's runs are
-never deleted silently (delete ``workspaces/.previous`` yourself when you no longer need them).
+never deleted silently (delete ``workspaces/.previous`` yourself when you no longer need them). The
+workspace and its MLflow store are made by :mod:`mlops_edu.workbook.workspace`; its names are
+importable from here too.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import logging
 import os
 import random
-import shutil
-import sqlite3
-import sys
-import tempfile
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from mlops_edu.workbook.style import one_thread, style_plots, style_tables
+from mlops_edu.workbook.workspace import (  # noqa: F401 - the workspace names stay importable from here
+    HOME_ENV,
+    TEMPLATE_ENV,
+    ChapterWorkspace,
+    _fresh_workspace,
+    _new_mlflow_db,
+    _release_mlflow_stores,
+    _template_db,
+    mlflow_ui_command,
+    repo_root,
+    workspace_home,
+)
 
-HOME_ENV = "MLOPS_EDU_HOME"
-"""Environment variable naming the folder that holds ``workspaces/`` (default: the repository root)."""
 RECORD_ENV = "MLOPS_EDU_RECORD_FILE"
-TEMPLATE_ENV = "MLOPS_EDU_TEMPLATE_DIR"
-"""Environment variable naming the folder that caches an empty, migrated MLflow database (default
-``<workspaces>/.template``)."""
 """Environment variable naming the JSON file that :func:`record` writes (set by the runner)."""
 
 DEFAULT_SEED = 4
@@ -51,172 +54,11 @@ _QUIET_LOGGERS = ("mlflow", "alembic", "lightgbm", "py4j", "urllib3", "hyperopt"
 _current: "ChapterWorkspace | None" = None
 
 
-@dataclass(frozen=True)
-class ChapterWorkspace:
-    """Where one chapter keeps everything it writes.
-
-    Attributes
-    ----------
-    chapter : str
-        two-digit chapter number, e.g. ``"02"``.
-    seed : int
-        the seed the chapter was set up with.
-    root : Path
-        ``workspaces/NN`` (absolute).
-    tracking_uri : str
-        ``sqlite:////abs/path/workspaces/NN/mlflow.db``, used for tracking and registry.
-    artifacts : Path
-        folder for MLflow artifacts of this chapter's experiments.
-    lake : Path
-        folder for the chapter's Delta tables.
-    logs : Path
-        folder for the chapter log (warnings and library logging).
-    experiment_name : str
-        the MLflow experiment set active by :func:`setup_chapter`.
-    """
-
-    chapter: str
-    seed: int
-    root: Path
-    tracking_uri: str
-    artifacts: Path
-    lake: Path
-    logs: Path
-    experiment_name: str
-
-    @property
-    def mlflow_db(self) -> Path:
-        return self.root / "mlflow.db"
-
-    def table(self, name: str) -> Path:
-        """Path of the Delta table ``name`` in this chapter's lake."""
-        return self.lake / name
-
-    def relative(self, path: Path | str) -> str:
-        """``path`` relative to the workspaces folder's parent, for printing without machine paths."""
-        try:
-            return Path(path).resolve().relative_to(self.root.parent.parent).as_posix()
-        except ValueError:
-            return Path(path).name
-
-    def mlflow_ui_command(self) -> str:
-        """The command that opens this chapter's runs in the MLflow UI (run it from the repository root)."""
-        return mlflow_ui_command(self.relative(self.mlflow_db))
-
-    def __repr__(self) -> str:  # no absolute paths in notebook outputs
-        return (f"ChapterWorkspace(chapter={self.chapter!r}, seed={self.seed}, "
-                f"root={self.relative(self.root)!r}, experiment={self.experiment_name!r})")
-
-
-def mlflow_ui_command(db: str) -> str:
-    """The one ``mlflow ui`` command of the workbook, for a store path relative to the repository root.
-
-    >>> mlflow_ui_command("workspaces/02/mlflow.db")
-    'mlflow ui --backend-store-uri sqlite:///workspaces/02/mlflow.db --port 5000'
-    """
-    return f"mlflow ui --backend-store-uri sqlite:///{db} --port 5000"
-
-
-def repo_root() -> Path | None:
-    """The workbook repository: the nearest folder, from the current directory upwards (then from the
-    package's own folder), that has both a ``workbook`` folder and a ``pyproject.toml``; else None."""
-    here = Path.cwd().resolve()
-    for start in (here, Path(__file__).resolve().parent):
-        for folder in (start, *start.parents):
-            if (folder / "workbook").is_dir() and (folder / "pyproject.toml").is_file():
-                return folder
-    return None
-
-
-def workspace_home() -> Path:
-    """The folder that holds ``workspaces/``: ``$MLOPS_EDU_HOME``, else the repository root (see
-    :func:`repo_root`), else the current directory."""
-    env = os.environ.get(HOME_ENV)
-    if env:
-        return Path(env).expanduser().resolve()
-    return repo_root() or Path.cwd().resolve()
-
-
-def _release_mlflow_stores(uri: str | None = None) -> None:
-    """Forget MLflow's cached stores and close their SQLite connections (all sqlite ones, or ``uri``'s).
-
-    MLflow caches one store (and one SQLAlchemy engine) per URI for the life of the process. When a
-    chapter is set up again in the same kernel, the old database has been moved to
-    ``workspaces/.previous``; without this, MLflow would go on writing into the moved file.
-
-    MLflow 3.17 has no public way to close a store, so this is the ONE place that touches its private
-    names (``SqlAlchemyStore._engine_map``/``_engine_map_lock`` and the store registries'
-    ``_get_store_with_resolved_uri`` cache); ``tests/test_config.py::test_mlflow_private_names_exist``
-    fails loudly when an MLflow upgrade renames them.
-    """
-    if "mlflow" not in sys.modules:
-        return
-    from mlflow.store.model_registry.sqlalchemy_store import (
-        SqlAlchemyStore as RegistryStore,
-    )
-    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore as TrackingStore
-    from mlflow.tracking._model_registry import utils as registry_utils
-    from mlflow.tracking._tracking_service import utils as tracking_utils
-
-    for store in (TrackingStore, RegistryStore):
-        with store._engine_map_lock:
-            for key in [u for u in store._engine_map if (u == uri if uri else u.startswith("sqlite:"))]:
-                store._engine_map.pop(key).dispose()
-    if uri is not None:
-        return
-    for registry in (tracking_utils._tracking_store_registry, registry_utils._model_registry_store_registry):
-        if registry is not None:
-            type(registry)._get_store_with_resolved_uri.cache_clear()
-
-
-def _template_db() -> Path:
-    """An empty MLflow database with every migration applied, made once per MLflow version.
-
-    Creating an MLflow sqlite store runs ~130 alembic migrations (about 4 s); copying this file instead
-    makes a chapter's set-up (and every test that sets one up) that much faster.
-    """
-    import mlflow
-
-    folder = Path(os.environ.get(TEMPLATE_ENV) or workspace_home() / "workspaces" / ".template")
-    template = folder / f"mlflow-{mlflow.__version__}.db"
-    if not template.exists():
-        from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
-
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".mlflow-", suffix=".db", dir=folder)
-        os.close(fd)
-        os.unlink(tmp)
-        uri = f"sqlite:///{Path(tmp).as_posix()}"
-        SqlAlchemyStore(uri, (folder / "unused-artifacts").as_uri())
-        _release_mlflow_stores(uri)
-        os.replace(tmp, template)  # atomic: parallel chapters may race to make it
-    return template
-
-
-def _new_mlflow_db(db: Path, artifacts: Path) -> None:
-    """Create the chapter's MLflow database from the template; its Default experiment stores artifacts
-    in the workspace (never in ``./mlruns`` of whatever folder the kernel runs in)."""
-    tmp = db.with_suffix(".db.tmp")
-    shutil.copyfile(_template_db(), tmp)
-    with sqlite3.connect(tmp) as connection:
-        connection.execute("UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0",
-                           ((artifacts / "Default").as_uri(),))
-    connection.close()
-    os.replace(tmp, db)
-
-
-def _fresh_workspace(root: Path) -> None:
-    """Create ``root`` empty; an existing non-empty one is moved aside, never deleted."""
-    if root.exists() and any(root.iterdir()):
-        stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-        previous = root.parent / ".previous" / f"{root.name}-{stamp}"
-        previous.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(root), str(previous))
-    root.mkdir(parents=True, exist_ok=True)
-
-
 def _quiet(log_file: Path) -> None:
-    """Send warnings and library logging to ``log_file`` so that nothing reaches stderr."""
+    """Send warnings and library logging to ``log_file`` so that nothing reaches stderr.
+
+    Also turns MLflow telemetry and progress bars off (environment defaults a user's own values override).
+    """
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("DO_NOT_TRACK", "true")
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
@@ -242,7 +84,25 @@ def use_experiment(name: str, ws: ChapterWorkspace | None = None) -> str:
     """Create (if needed) and activate the MLflow experiment ``name`` with artifacts in the workspace.
 
     MLflow's sqlite backend would otherwise put artifacts in ``./mlartifacts`` relative to wherever the
-    kernel happens to run. Returns the experiment id.
+    kernel happens to run.
+
+    Parameters
+    ----------
+    name : str
+        Experiment name; a new one stores its artifacts in ``<workspace>/artifacts/<name>`` (``/``
+        replaced by ``_``).
+    ws : ChapterWorkspace or None
+        The workspace; default :func:`current_workspace`.
+
+    Returns
+    -------
+    str
+        The experiment id.
+
+    Raises
+    ------
+    RuntimeError
+        Without ``ws`` when no chapter is set up.
     """
     import mlflow
 
@@ -263,21 +123,23 @@ def setup_chapter(chapter: str | int, seed: int = DEFAULT_SEED, *, experiment: s
 
     Parameters
     ----------
-    chapter : str | int
-        chapter number, ``"02"`` or ``2``.
+    chapter : str or int
+        Chapter number, ``"02"`` or ``2``.
     seed : int
-        seeds ``random`` and ``numpy``; pass it on to every generator the chapter uses.
-    experiment : str | None
-        name of the MLflow experiment to activate (default ``"chapter-NN"``).
+        Seeds ``random`` and ``numpy``; pass it on to every generator the chapter uses.
+    experiment : str or None
+        Name of the MLflow experiment to activate (default ``"chapter-NN"``).
     fresh : bool
-        start from an empty workspace (the previous one is moved to ``workspaces/.previous``).
-    root : Path | str | None
-        use this folder as the workspace, keeping what it holds (a headless job such as
+        Start from an empty workspace (the previous one is moved to ``workspaces/.previous``).
+    root : Path, str or None
+        Use this folder as the workspace, keeping what it holds (a headless job such as
         ``python -m mlops_edu lab --workspace DIR``); ``fresh`` is then ignored.
 
     Returns
     -------
-    ChapterWorkspace with the paths of the workspace.
+    ChapterWorkspace
+        The paths of the workspace; it also becomes :func:`current_workspace`, and ``MLFLOW_TRACKING_URI``
+        / ``MLFLOW_REGISTRY_URI`` point to its store (for subprocesses too).
 
     Example
     -------
@@ -331,14 +193,31 @@ def setup_chapter(chapter: str | int, seed: int = DEFAULT_SEED, *, experiment: s
 
 
 def current_workspace() -> ChapterWorkspace:
-    """The workspace of the chapter set up last in this process."""
+    """The workspace of the chapter set up last in this process.
+
+    Returns
+    -------
+    ChapterWorkspace
+
+    Raises
+    ------
+    RuntimeError
+        When no chapter is set up.
+    """
     if _current is None:
         raise RuntimeError("No chapter is set up: call mlops_edu.setup_chapter('NN') first.")
     return _current
 
 
 def _plain(value: Any) -> Any:
-    """Turn numpy scalars/arrays and tuples into JSON values; round floats to 6 decimals."""
+    """Turn numpy scalars/arrays and tuples into JSON values; round floats to 6 decimals.
+
+    Raises
+    ------
+    TypeError
+        For a value that is not a number, string, bool, None, list, tuple or dict (numpy scalars and
+        arrays are converted first).
+    """
     if isinstance(value, (np.generic,)):
         value = value.item()
     if isinstance(value, np.ndarray):
@@ -357,8 +236,24 @@ def _plain(value: Any) -> Any:
 def record(name: str, value: Any) -> None:
     """Record a key result of the chapter so that ``run_all.py`` can collect it into results/.
 
-    The value (a number, string, bool, or a list/dict of them; numpy scalars are converted) is written
-    to ``$MLOPS_EDU_RECORD_FILE`` when the runner set it, else to ``<workspace>/records.json``.
+    The value is written to ``$MLOPS_EDU_RECORD_FILE`` when the runner set it, else to
+    ``<workspace>/records.json`` (a JSON object; other names in it are kept, the file is replaced atomically).
+
+    Parameters
+    ----------
+    name : str
+        Non-empty key; recording it again replaces the value.
+    value : number, str, bool, None, or a list/tuple/dict of them
+        Numpy scalars and arrays are converted; floats are rounded to 6 decimals.
+
+    Raises
+    ------
+    ValueError
+        For an empty or non-string name.
+    TypeError
+        For a value of another type.
+    RuntimeError
+        Without ``$MLOPS_EDU_RECORD_FILE`` when no chapter is set up.
 
     Example
     -------

@@ -7,8 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from mlops_edu.workbook.config import HOME_ENV
 from mlops_edu.workbook.notebooks import write_student_edition
+from mlops_edu.workbook.workspace import HOME_ENV
 
 
 class RunnerError(ValueError):
@@ -16,7 +16,28 @@ class RunnerError(ValueError):
 
 
 def grade_submissions(folder: Path, *, results: Path, timeout: int, sanitize: Path) -> int:
-    """``--grade``: grade every submission in a scratch workspace; 0 when every notebook was graded."""
+    """``--grade``: grade every submission in a scratch workspace; 0 when every notebook was graded.
+
+    Parameters
+    ----------
+    folder : Path
+        One sub-folder per student (:func:`~mlops_edu.workbook.gradebook.submissions`).
+    results : Path
+        Gets ``grades.csv`` and ``grades/<student>.md``.
+    timeout : int
+        Seconds each notebook may run (at least 1).
+    sanitize : Path
+        The nbval sanitize file (no sanitising when it does not exist).
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    RunnerError
+        When ``folder`` is not a folder, ``timeout`` is below 1, or there is no student notebook.
+    """
     from mlops_edu.workbook import gradebook
 
     if not folder.is_dir():
@@ -31,7 +52,7 @@ def grade_submissions(folder: Path, *, results: Path, timeout: int, sanitize: Pa
     previous_home = os.environ.get(HOME_ENV)
     with tempfile.TemporaryDirectory(prefix="mlops-edu-grading-") as scratch:
         try:
-            from mlops_edu.workbook.runner import ensure_kernel
+            from mlops_edu.workbook.execution import ensure_kernel
 
             kernel = ensure_kernel(Path(scratch))
             os.environ[HOME_ENV] = scratch          # the students' chapters write their workspaces here
@@ -51,7 +72,13 @@ def grade_submissions(folder: Path, *, results: Path, timeout: int, sanitize: Pa
 
 
 def _backup(path: Path) -> Path:
-    """Move ``path`` aside as ``NAME.ipynb.bak`` (or ``.bak1``, ``.bak2``, ... if taken); returns the backup."""
+    """Move ``path`` aside as ``NAME.ipynb.bak`` (or ``.bak1``, ``.bak2``, ... if taken); returns the backup.
+
+    Raises
+    ------
+    RunnerError
+        When 1000 backup names are taken.
+    """
     for n in range(1000):
         backup = path.with_name(f"{path.name}.bak{n or ''}")
         if not backup.exists():
@@ -66,6 +93,27 @@ def student_edition_into(chapters: list[Path], target: Path, *, workbook: Path, 
     Refuses the workbook folder itself (it would replace the committed chapters) and, unless ``force``,
     any notebook that already exists in ``target`` (a student's answers are data); with ``force`` the old
     file is kept as ``NAME.ipynb.bak``.
+
+    Parameters
+    ----------
+    chapters : list of Path
+        Chapter notebooks.
+    target : Path
+        The folder of the student edition.
+    workbook : Path
+        The workbook folder (refused as ``target``).
+    force : bool
+        Replace existing notebooks, keeping backups.
+
+    Returns
+    -------
+    list of Path
+        The written notebooks.
+
+    Raises
+    ------
+    RunnerError
+        For the workbook folder, or for existing notebooks without ``force``.
     """
     if target.resolve() == workbook.resolve():
         raise RunnerError(f"--student {target.name}: that is the workbook folder itself; the student edition "

@@ -41,7 +41,21 @@ STATUSES = ("correct", "wrong", "not attempted", "not run", "executed", "error",
 
 @dataclass(frozen=True)
 class Grade:
-    """One row of the gradebook."""
+    """One row of the gradebook.
+
+    Attributes
+    ----------
+    student : str
+        The student's folder name.
+    chapter : str
+        Two-digit chapter number.
+    exercise : str
+        ``qN``, or ``(notebook)`` for the row about execution and reproducibility.
+    status : str
+        One of :data:`STATUSES`.
+    message : str
+        The checker's message or what went wrong.
+    """
 
     student: str
     chapter: str
@@ -51,7 +65,17 @@ class Grade:
 
 
 def load_sanitizers(cfg: Path) -> list[tuple[re.Pattern[str], str]]:
-    """The regex/replace pairs of an nbval sanitize file (what nbval masks before comparing)."""
+    """The regex/replace pairs of an nbval sanitize file (what nbval masks before comparing).
+
+    Parameters
+    ----------
+    cfg : Path
+        The sanitize file, one section per rule with ``regex`` and ``replace``.
+
+    Returns
+    -------
+    list of (re.Pattern, str)
+    """
     parser = configparser.ConfigParser()
     parser.read(cfg, encoding="utf-8")
     return [(re.compile(parser[s]["regex"]), parser[s]["replace"]) for s in parser.sections()]
@@ -68,7 +92,21 @@ def _output_text(output: Any) -> str:
 
 
 def comparable_outputs(cell: Any, sanitizers: list[tuple[re.Pattern[str], str]]) -> list[str]:
-    """A code cell's outputs as nbval compares them: text only (images are not compared), sanitised."""
+    """A code cell's outputs as nbval compares them: text only (images are not compared), sanitised.
+
+    Parameters
+    ----------
+    cell : nbformat.NotebookNode
+        A code cell.
+    sanitizers : list of (re.Pattern, str)
+        From :func:`load_sanitizers`.
+
+    Returns
+    -------
+    list of str
+        One text per output (streams, errors, and the plain-text, HTML and Markdown data); empty ones
+        dropped.
+    """
     texts = []
     for output in cell.get("outputs", []):
         text = _output_text(output)
@@ -81,7 +119,20 @@ def comparable_outputs(cell: Any, sanitizers: list[tuple[re.Pattern[str], str]])
 
 def unreproducible_cells(stored: Any, fresh: Any, sanitizers: list[tuple[re.Pattern[str], str]]) -> list[int]:
     """Indices of code cells whose stored outputs differ from the fresh run's (cells with no stored output
-    and ``# NBVAL_IGNORE_OUTPUT`` cells are not compared, as in nbval)."""
+    and ``# NBVAL_IGNORE_OUTPUT`` cells are not compared, as in nbval).
+
+    Parameters
+    ----------
+    stored, fresh : nbformat.NotebookNode
+        The notebook as submitted and as executed again.
+    sanitizers : list of (re.Pattern, str)
+        From :func:`load_sanitizers`.
+
+    Returns
+    -------
+    list of int
+        0-based cell indices.
+    """
     bad = []
     for i, (old, new) in enumerate(zip(stored.cells, fresh.cells)):
         if old.cell_type != "code" or is_ignored_output_cell(old) or not old.get("outputs"):
@@ -92,7 +143,21 @@ def unreproducible_cells(stored: Any, fresh: Any, sanitizers: list[tuple[re.Patt
 
 
 def exercise_grades(fresh: Any) -> list[tuple[str, str, str]]:
-    """``(exercise, status, message)`` of every ``qN.check()`` cell of an executed notebook."""
+    """``(exercise, status, message)`` of every ``qN.check()`` cell of an executed notebook.
+
+    A cell with an error output is ``wrong`` (message ``"Name: value"``), one that printed ``not attempted``
+    is ``not attempted``, one that printed ``Correct`` is ``correct``; a cell with neither did not run
+    (``not run``: an earlier timeout or a dead kernel). Messages are cut at 500 characters.
+
+    Parameters
+    ----------
+    fresh : nbformat.NotebookNode
+        The executed notebook.
+
+    Returns
+    -------
+    list of (str, str, str)
+    """
     grades = []
     for cell in fresh.cells:
         match = CHECK_CELL.match(cell.source) if cell.cell_type == "code" else None
@@ -114,7 +179,18 @@ def exercise_grades(fresh: Any) -> list[tuple[str, str, str]]:
 
 def _budget_client(budget: float):
     """An nbclient ``NotebookClient`` whose time limit is for the whole notebook, not per cell: each cell
-    may use what the cells before it left of ``budget`` seconds."""
+    may use what the cells before it left of ``budget`` seconds.
+
+    Parameters
+    ----------
+    budget : float
+        Seconds for the whole notebook, counted from this call.
+
+    Returns
+    -------
+    type
+        The client class; a cell that starts with no time left raises ``CellTimeoutError``.
+    """
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError
 
@@ -133,7 +209,23 @@ def _budget_client(budget: float):
 def execute_copy(path: Path, *, timeout: int, kernel: str, workdir: Path) -> tuple[Any, str | None]:
     """Execute a copy of ``path`` in ``workdir`` within ``timeout`` seconds for the whole notebook; returns
     the executed notebook and a problem, if any ("timeout: ..." or "error: ..."). Errors in cells do not
-    stop the run (every exercise is reached)."""
+    stop the run (every exercise is reached).
+
+    Parameters
+    ----------
+    path : Path
+        The student's notebook (only read).
+    timeout : int
+        Seconds for the whole notebook.
+    kernel : str
+        Kernel name.
+    workdir : Path
+        Where the copy is written and run.
+
+    Returns
+    -------
+    tuple of (nbformat.NotebookNode, str or None)
+    """
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     copy = workdir / path.name
@@ -152,7 +244,27 @@ def execute_copy(path: Path, *, timeout: int, kernel: str, workdir: Path) -> tup
 
 def grade_notebook(student: str, path: Path, *, timeout: int, kernel: str,
                    sanitizers: list[tuple[re.Pattern[str], str]]) -> list[Grade]:
-    """Every row of the gradebook for one student's notebook (the file itself is only read)."""
+    """Every row of the gradebook for one student's notebook (the file itself is only read).
+
+    Parameters
+    ----------
+    student : str
+        The student's name (folder).
+    path : Path
+        The notebook.
+    timeout : int
+        Seconds the whole notebook may run.
+    kernel : str
+        Kernel name.
+    sanitizers : list of (re.Pattern, str)
+        From :func:`load_sanitizers`.
+
+    Returns
+    -------
+    list of Grade
+        The ``(notebook)`` row first (``executed``, ``not reproducible``, ``timeout``, ``error`` or
+        ``not a notebook``), then one row per exercise.
+    """
     chapter = path.name[:2]
     try:
         stored = nbformat.read(path, as_version=4)
@@ -172,7 +284,18 @@ def grade_notebook(student: str, path: Path, *, timeout: int, kernel: str,
 
 
 def submissions(folder: Path) -> list[tuple[str, Path]]:
-    """``(student, notebook)`` pairs: one sub-folder per student, chapter files ``NN_*.ipynb`` inside."""
+    """``(student, notebook)`` pairs: one sub-folder per student, chapter files ``NN_*.ipynb`` inside.
+
+    Parameters
+    ----------
+    folder : Path
+        The submissions folder (hidden sub-folders are skipped).
+
+    Returns
+    -------
+    list of (str, Path)
+        Sorted by student, then notebook.
+    """
     pairs = []
     for student in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
         pairs += [(student.name, nb) for nb in sorted(student.glob("*.ipynb")) if CHAPTER_RE.match(nb.name)]
@@ -180,7 +303,20 @@ def submissions(folder: Path) -> list[tuple[str, Path]]:
 
 
 def write_grades(grades: list[Grade], results: Path) -> tuple[Path, list[Path]]:
-    """``results/grades.csv`` and one Markdown report per student in ``results/grades/``."""
+    """``results/grades.csv`` and one Markdown report per student in ``results/grades/``.
+
+    Parameters
+    ----------
+    grades : list of Grade
+        Every row.
+    results : Path
+        The results folder (created if needed).
+
+    Returns
+    -------
+    tuple of (Path, list of Path)
+        The CSV file and the reports.
+    """
     results.mkdir(parents=True, exist_ok=True)
     table = results / "grades.csv"
     with table.open("w", newline="", encoding="utf-8") as handle:

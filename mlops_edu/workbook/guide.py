@@ -15,11 +15,25 @@ from pathlib import Path
 
 import pandas as pd
 
-from mlops_edu.workbook.config import mlflow_ui_command, repo_root
 from mlops_edu.workbook.packages import workbook_packages
+from mlops_edu.workbook.workspace import mlflow_ui_command, repo_root
 
 @dataclass(frozen=True)
 class Chapter:
+    """One chapter of the workbook.
+
+    Attributes
+    ----------
+    number : str
+        Two digits, e.g. ``"02"``.
+    notebook : str
+        The notebook's name without ``.ipynb``.
+    lecture : str
+        The lecture sections it mirrors (``"-"``: none).
+    what : str
+        What happens in it.
+    """
+
     number: str
     notebook: str
     lecture: str
@@ -43,6 +57,18 @@ CHAPTERS: tuple[Chapter, ...] = (
 
 @dataclass(frozen=True)
 class Term:
+    """One term of the lecture, in English and Korean.
+
+    Attributes
+    ----------
+    english, korean : str
+        The term in both languages.
+    meaning : str
+        A one-line meaning.
+    lecture : str
+        The lecture sections where it appears.
+    """
+
     english: str
     korean: str
     meaning: str
@@ -78,7 +104,18 @@ the review of the previous lecture, 11 the lecture's own glossary)."""
 
 
 def chapter_map(workbook: Path | None = None) -> pd.DataFrame:
-    """The chapter map against the lecture sections, with whether each notebook exists in ``workbook``."""
+    """The chapter map against the lecture sections, with whether each notebook exists in ``workbook``.
+
+    Parameters
+    ----------
+    workbook : Path or None
+        Folder of the notebooks; default ``<repository>/workbook`` (the current folder outside a repository).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``chapter``; columns ``notebook``, ``lecture section``, ``what happens``, ``available``.
+    """
     root = repo_root()
     workbook = workbook or (root / "workbook" if root else Path("."))
     return pd.DataFrame(
@@ -88,12 +125,24 @@ def chapter_map(workbook: Path | None = None) -> pd.DataFrame:
 
 
 def glossary() -> pd.DataFrame:
-    """The lecture's terms in English and Korean with a one-line meaning and the lecture section."""
+    """The lecture's terms in English and Korean with a one-line meaning and the lecture section.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``english``; columns ``korean``, ``meaning``, ``lecture``.
+    """
     return pd.DataFrame([vars(t) for t in GLOSSARY]).set_index("english")
 
 
 def mlflow_stores() -> pd.DataFrame:
-    """Where each chapter's MLflow store lives and the command that opens it (run from the repo root)."""
+    """Where each chapter's MLflow store lives and the command that opens it (run from the repo root).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``chapter``; columns ``store`` and ``open it with``.
+    """
     rows = []
     for c in CHAPTERS:
         db = f"workspaces/{c.number}/mlflow.db"
@@ -103,16 +152,26 @@ def mlflow_stores() -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class EnvironmentReport:
-    """Result of :func:`check_environment`: a table of the required packages and the mismatches."""
+    """Result of :func:`check_environment`: a table of the required packages and the mismatches.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Index ``package``; columns ``pinned``, ``installed`` and ``ok`` (empty without a constraints file).
+    problems : tuple of str
+        One line per problem.
+    """
 
     table: pd.DataFrame
     problems: tuple[str, ...]
 
     @property
     def ok(self) -> bool:
+        """True when there is no problem."""
         return not self.problems
 
     def summary(self) -> str:
+        """One sentence when the set-up is complete, else one line per problem."""
         if self.ok:
             return ("Setup complete: every required package is installed and every installed package "
                     "pinned in constraints.txt has its pinned version.")
@@ -120,7 +179,25 @@ class EnvironmentReport:
 
 
 def read_pins(path: Path) -> dict[str, str]:
-    """``{normalised name: version}`` from a ``name==version`` constraints file."""
+    """``{normalised name: version}`` from a ``name==version`` constraints file.
+
+    Comments (``#``) and blank lines are skipped, an environment marker after ``;`` is allowed; names are
+    normalised (lower case, runs of ``-``, ``_``, ``.`` as one ``-``).
+
+    Parameters
+    ----------
+    path : Path
+        The constraints file.
+
+    Returns
+    -------
+    dict of str to str
+
+    Raises
+    ------
+    ValueError
+        For a line that is not ``name==version``, naming the file and line.
+    """
     pins: dict[str, str] = {}
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         line = line.split("#", 1)[0].strip()
@@ -144,6 +221,19 @@ def check_environment(constraints: Path | None = None,
     Every package in ``required`` must be installed; every installed package that is pinned must have
     exactly the pinned version. Returns the table of required packages and the list of problems, each
     naming the package, its pinned and its installed version.
+
+    Parameters
+    ----------
+    constraints : Path or None
+        The constraints file; default ``constraints.txt`` of the repository (of the current folder outside
+        one). A missing file is one problem.
+    required : tuple of str or None
+        Packages that must be installed; default :func:`~mlops_edu.workbook.packages.workbook_packages`
+        with the ``dev`` extra.
+
+    Returns
+    -------
+    EnvironmentReport
     """
     required = workbook_packages(("dev",)) if required is None else required   # the one package list
     root = repo_root()
@@ -175,6 +265,18 @@ CHAPTER_REFERENCE = re.compile(r"\b[Cc]hapters?\s+((?:\d{2}(?:\s*(?:,|and|or|to|
 def chapter_references(text: str) -> set[str]:
     """The chapter numbers a text refers to.
 
+    Parameters
+    ----------
+    text : str
+        Markdown or printed output.
+
+    Returns
+    -------
+    set of str
+        Two-digit numbers.
+
+    Example
+    -------
     >>> sorted(chapter_references("Next: chapter 03. Chapters 07 and 08 return; see chapters 01, 02 and 09."))
     ['01', '02', '03', '07', '08', '09']
     """
@@ -184,7 +286,15 @@ def chapter_references(text: str) -> set[str]:
 def broken_chapter_links(workbook: Path | None = None) -> list[str]:
     """Every reference, in a chapter's markdown or printed output, to a chapter whose notebook does not exist.
 
-    Returns lines ``"<notebook>: chapter NN"`` (empty when every reference resolves).
+    Parameters
+    ----------
+    workbook : Path or None
+        Folder of the notebooks; default ``<repository>/workbook`` (``workbook`` outside a repository).
+
+    Returns
+    -------
+    list of str
+        Lines ``"<notebook>: chapter NN"`` (empty when every reference resolves).
     """
     import nbformat
 

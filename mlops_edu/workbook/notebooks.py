@@ -38,15 +38,30 @@ opening and saving a committed chapter in JupyterLab leaves it byte-identical.""
 
 # ------------------------------------------------------------------------------------------ normalising
 def is_ignored_output_cell(cell: Any) -> bool:
+    """True for a code cell whose source starts with ``# NBVAL_IGNORE_OUTPUT`` (its outputs are not compared)."""
     return cell.get("cell_type") == "code" and cell.get("source", "").lstrip().startswith(IGNORE_OUTPUT_MARK)
 
 
 def normalise(nb: Any, *, keep_volatile_outputs: bool = False) -> Any:
     """Return a copy of ``nb`` without volatile metadata, with stable cell ids.
 
-    Strips papermill metadata and timings, execution timestamps, widget state and the Python patch
-    version; gives missing or duplicate cell ids a stable ``cell-NN`` id; empties the outputs of cells
-    whose first line is ``# NBVAL_IGNORE_OUTPUT`` (timings) unless ``keep_volatile_outputs``.
+    Strips papermill metadata and timings, execution timestamps and widget state; sets the kernelspec and
+    ``language_info`` that JupyterLab stores (:data:`CANONICAL_LANGUAGE_INFO`: this interpreter's Python
+    version, patch included) and nbformat 4.5; drops the ``injected-parameters`` tag; gives missing,
+    duplicate or invalid cell ids a stable ``cell-NN`` id; joins consecutive outputs of the same stream;
+    empties the outputs of cells whose first line is ``# NBVAL_IGNORE_OUTPUT`` (timings) unless
+    ``keep_volatile_outputs``.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The notebook (left unchanged).
+    keep_volatile_outputs : bool
+        Keep the outputs of ``# NBVAL_IGNORE_OUTPUT`` cells (the runner's executed and failed copies).
+
+    Returns
+    -------
+    nbformat.NotebookNode
     """
     nb = copy.deepcopy(nb)
     nb.metadata.pop("papermill", None)
@@ -97,14 +112,37 @@ def _merge_streams(outputs: list[Any]) -> list[Any]:
 
 def notebook_text(nb: Any) -> str:
     """``nb`` exactly as Jupyter writes it (``nbformat.write``: sources and outputs as lists of lines, sorted
-    keys, one-space indent, a final newline), after validating it against the notebook schema."""
+    keys, one-space indent, a final newline), after validating it against the notebook schema.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The notebook.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    nbformat.ValidationError
+        When ``nb`` does not match the notebook schema.
+    """
     nbformat.validate(nb)
     text = nbformat.writes(nb, version=nbformat.NO_CONVERT)
     return text if text.endswith("\n") else text + "\n"
 
 
 def write_notebook(nb: Any, path: Path) -> None:
-    """Write ``nb`` atomically in Jupyter's own format (temp file in the same folder, then ``os.replace``)."""
+    """Write ``nb`` atomically in Jupyter's own format (temp file in the same folder, then ``os.replace``).
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The notebook (validated, see :func:`notebook_text`).
+    path : Path
+        The file; its folder is created if needed. On an error nothing is left behind.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     text = notebook_text(nb)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".ipynb.tmp", dir=path.parent)
@@ -119,7 +157,11 @@ def write_notebook(nb: Any, path: Path) -> None:
 
 # ------------------------------------------------------------------------------------- student edition
 def _placeholder_lines(block: str) -> list[str]:
-    """What a solution block becomes in the student edition: ``name = ____`` and ``def f(..): return ____``."""
+    """What a solution block becomes in the student edition: ``name = ____`` and ``def f(..): return ____``.
+
+    Each assigned name gets one ``name = ____`` line; a function keeps its signature and docstring and
+    returns ``____``; a block that does not parse (or assigns nothing) becomes ``____``.
+    """
     try:
         tree = ast.parse(textwrap.dedent(block))
     except SyntaxError:
@@ -150,7 +192,25 @@ def _placeholder_lines(block: str) -> list[str]:
 
 
 def strip_solutions(source: str) -> str:
-    """Replace every ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` block by placeholder lines."""
+    """Replace every ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` block by placeholder lines.
+
+    The ``BEGIN`` line becomes ``# your code here: replace ____`` (same indentation), the block its
+    placeholder lines (:func:`_placeholder_lines`); the ``END`` line is dropped.
+
+    Parameters
+    ----------
+    source : str
+        A code cell's source.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        For a nested ``BEGIN``, an ``END`` without ``BEGIN`` or a ``BEGIN`` without ``END``.
+    """
     out: list[str] = []
     block: list[str] | None = None
     indent = ""
@@ -176,7 +236,17 @@ def strip_solutions(source: str) -> str:
 
 
 def student_edition(nb: Any) -> Any:
-    """The student edition of a notebook: solutions replaced by ``____``, outputs cleared."""
+    """The student edition of a notebook: solutions replaced by ``____``, outputs cleared.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The executed notebook (left unchanged; the copy is also normalised, :func:`normalise`).
+
+    Returns
+    -------
+    nbformat.NotebookNode
+    """
     nb = normalise(nb)
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -187,7 +257,19 @@ def student_edition(nb: Any) -> Any:
 
 
 def write_student_edition(chapters: Iterable[Path], target: Path) -> list[Path]:
-    """Write the student edition of ``chapters`` into ``target``; returns the written paths."""
+    """Write the student edition of ``chapters`` into ``target``; returns the written paths.
+
+    Parameters
+    ----------
+    chapters : iterable of Path
+        Chapter notebooks.
+    target : Path
+        Folder, created if needed; files of the same name are replaced.
+
+    Returns
+    -------
+    list of Path
+    """
     target.mkdir(parents=True, exist_ok=True)
     written = []
     for path in chapters:

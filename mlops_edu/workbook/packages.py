@@ -16,6 +16,18 @@ DISTRIBUTION = "mlops-edu"
 def workbook_packages(extras: tuple[str, ...] = ("dev", "spark")) -> tuple[str, ...]:
     """Names of the distributions ``mlops-edu`` requires, with those of ``extras``, in declared order.
 
+    Parameters
+    ----------
+    extras : tuple of str
+        Optional-dependency groups to include.
+
+    Returns
+    -------
+    tuple of str
+        Each name once.
+
+    Example
+    -------
     >>> "mlflow" in workbook_packages(()) and "pytest" not in workbook_packages(())
     True
     """
@@ -30,7 +42,17 @@ def workbook_packages(extras: tuple[str, ...] = ("dev", "spark")) -> tuple[str, 
 
 
 def package_versions(names: tuple[str, ...] | None = None) -> dict[str, str | None]:
-    """Installed version of each package (``None`` when it is not installed)."""
+    """Installed version of each package (``None`` when it is not installed).
+
+    Parameters
+    ----------
+    names : tuple of str or None
+        Package names; default :func:`workbook_packages` (with the ``dev`` and ``spark`` extras).
+
+    Returns
+    -------
+    dict of str to (str or None)
+    """
     versions: dict[str, str | None] = {}
     for name in names if names is not None else workbook_packages():
         try:

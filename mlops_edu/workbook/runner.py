@@ -10,54 +10,59 @@ Serves the instructors' entry point ``python run_all.py`` (DESIGN.md "Reproducib
 * written notebooks are normalised (no papermill timings, no volatile metadata, stable cell ids, sorted
   keys, outputs of ``# NBVAL_IGNORE_OUTPUT`` cells stripped) so that re-running leaves git clean;
 * values recorded with :func:`mlops_edu.record` land in ``results/manifest.json`` and ``results/SUMMARY.md``.
+
+Executing the chapters is :mod:`mlops_edu.workbook.execution`; its public names are importable from here.
 """
 
 from __future__ import annotations
 
 import argparse
-import concurrent.futures as futures
 import json
-import multiprocessing
 import os
 import platform
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
-from mlops_edu.workbook.config import HOME_ENV, RECORD_ENV
 from mlops_edu.workbook.editions import RunnerError, grade_submissions, student_edition_into
-from mlops_edu.workbook.notebooks import (
-    CHAPTER_RE,
-    KERNEL_NAME,
-    normalise,
-    write_notebook,
+from mlops_edu.workbook.execution import (  # noqa: F401 - the execution names stay importable from here
+    ChapterResult,
+    _rel,
+    chapter_seconds,
+    ensure_kernel,
+    execute_chapter,
+    longest_first,
+    run_chapters,
 )
+from mlops_edu.workbook.notebooks import CHAPTER_RE
 from mlops_edu.workbook.packages import package_versions
-
-
-@dataclass
-class ChapterResult:
-    """What happened to one chapter in a run."""
-
-    chapter: str
-    notebook: str
-    status: str  # "ok" or "failed"
-    seconds: float
-    error: str | None = None
-    cell: int | None = None
-    records: dict[str, Any] = field(default_factory=dict)
+from mlops_edu.workbook.workspace import HOME_ENV
 
 
 # --------------------------------------------------------------------------------------------- finding
 def parse_only(only: str) -> set[str]:
     """Chapter numbers of ``--only`` ("0,2" or "00,02") as two-digit strings.
 
+    Parameters
+    ----------
+    only : str
+        Comma-separated chapter numbers of one or two digits (spaces ignored).
+
+    Returns
+    -------
+    set of str
+
+    Raises
+    ------
+    RunnerError
+        When a token is not a chapter number, or none is given.
+
+    Example
+    -------
     >>> sorted(parse_only("0, 02,9"))
     ['00', '02', '09']
     """
@@ -70,7 +75,24 @@ def parse_only(only: str) -> set[str]:
 
 
 def find_chapters(workbook: Path, only: str | None = None) -> list[Path]:
-    """The chapter notebooks ``NN_*.ipynb`` of ``workbook`` in order, filtered by ``only`` ("00,02")."""
+    """The chapter notebooks ``NN_*.ipynb`` of ``workbook`` in order, filtered by ``only`` ("00,02").
+
+    Parameters
+    ----------
+    workbook : Path
+        The folder of the chapters.
+    only : str or None
+        As in :func:`parse_only`; None or empty: every chapter.
+
+    Returns
+    -------
+    list of Path
+
+    Raises
+    ------
+    RunnerError
+        When ``only`` is not a list of chapter numbers or names a chapter ``workbook`` does not have.
+    """
     chapters = sorted(p for p in workbook.glob("*.ipynb") if CHAPTER_RE.match(p.name))
     if only:
         wanted = parse_only(only)
@@ -82,161 +104,10 @@ def find_chapters(workbook: Path, only: str | None = None) -> list[Path]:
     return chapters
 
 
-def _temp_path(prefix: str, suffix: str) -> Path:
-    """A fresh temporary file name (the file is created and its descriptor closed)."""
-    fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix)
-    os.close(fd)
-    return Path(name)
-
-
-# -------------------------------------------------------------------------------------------- executing
-def ensure_kernel(home: Path) -> str:
-    """Write a kernelspec for this interpreter under ``home`` and put it first on JUPYTER_PATH."""
-    spec_dir = home / "workspaces" / ".jupyter" / "kernels" / KERNEL_NAME
-    spec_dir.mkdir(parents=True, exist_ok=True)
-    spec = {
-        "argv": [sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{connection_file}",
-                 "--IPKernelApp.log_level=CRITICAL"],
-        "display_name": "Python 3 (mlops-edu)",
-        "language": "python",
-        "metadata": {"debugger": False},
-    }
-    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
-    jupyter_path = str(home / "workspaces" / ".jupyter")
-    parts = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p and p != jupyter_path]
-    os.environ["JUPYTER_PATH"] = os.pathsep.join([jupyter_path, *parts])
-    return KERNEL_NAME
-
-
-def _error_text(exc: BaseException) -> tuple[str, int | None, int | None]:
-    """``"Name: value"``, the cell index (0-based, as JupyterLab counts) and the execution count."""
-    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
-    text = f"{ename}: {evalue}" if ename else f"{type(exc).__name__}: {exc}"
-    return text, getattr(exc, "cell_index", None), getattr(exc, "exec_count", None)
-
-
-def execute_chapter(path: Path, *, quick: bool, home: Path, failed_dir: Path, executed_dir: Path,
-                    write_back: bool, parameters: dict[str, Any] | None = None) -> ChapterResult:
-    """Execute one chapter with papermill; on success write it back (normalised) if ``write_back``."""
-    import papermill
-
-    kernel = ensure_kernel(home)
-    params = dict(parameters or {})
-    if quick:
-        params["QUICK"] = True
-    os.environ[HOME_ENV] = str(home)
-    record_file = _temp_path(f"records-{path.stem}-", ".json")
-    record_file.unlink()
-    os.environ[RECORD_ENV] = str(record_file)
-    tmp_out = _temp_path(f"{path.stem}-", ".ipynb")
-    start = time.perf_counter()
-    try:
-        papermill.execute_notebook(
-            str(path), str(tmp_out), parameters=params or None, kernel_name=kernel, cwd=str(path.parent),
-            progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-        )
-    except Exception as exc:  # papermill raises PapermillExecutionError, or kernel/IO errors
-        seconds = time.perf_counter() - start
-        error, cell, exec_count = _error_text(exc)
-        if exec_count is not None:
-            error = f"In [{exec_count}]: {error}"
-        if tmp_out.exists():
-            failed_dir.mkdir(parents=True, exist_ok=True)
-            nb = nbformat.read(tmp_out, as_version=4)
-            write_notebook(normalise(nb, keep_volatile_outputs=True), failed_dir / path.name)
-        tmp_out.unlink(missing_ok=True)
-        return ChapterResult(path.name[:2], _rel(path), "failed", round(seconds, 1), error.strip()[:2000], cell,
-                             _read_records(record_file))
-    finally:
-        os.environ.pop(RECORD_ENV, None)
-    seconds = time.perf_counter() - start
-    executed = nbformat.read(tmp_out, as_version=4)
-    tmp_out.unlink(missing_ok=True)
-    write_notebook(normalise(executed, keep_volatile_outputs=True), executed_dir / path.name)
-    if write_back:
-        write_notebook(normalise(executed), path)
-    return ChapterResult(path.name[:2], _rel(path), "ok", round(seconds, 1), records=_read_records(record_file))
-
-
-def _read_records(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        return {}
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    finally:
-        path.unlink(missing_ok=True)
-
-
-def _rel(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.name
-
-
-def _execute_in_worker(kwargs: dict[str, Any]) -> ChapterResult:
-    return execute_chapter(**kwargs)
-
-
-def chapter_seconds(manifest: Path) -> dict[str, float]:
-    """Each chapter's seconds in the last full (not ``--quick``) run that executed it, from ``manifest.json``
-    (its ``seconds_by_chapter``, kept across ``--only`` runs); empty when there is no readable manifest."""
-    try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-        return {str(k): float(v) for k, v in data.get("seconds_by_chapter", {}).items()}
-    except (OSError, ValueError, TypeError, AttributeError):
-        return {}
-
-
-def longest_first(chapters: list[Path], manifest: Path) -> list[Path]:
-    """``chapters`` ordered by :func:`chapter_seconds`, longest first.
-
-    With several jobs the run ends when its last chapter does; starting the long chapters first keeps a
-    long one from starting last (chapters never timed go first, then file order).
-    """
-    seconds = chapter_seconds(manifest)
-    return sorted(chapters, key=lambda p: -seconds.get(p.name[:2], float("inf")))
-
-
-def run_chapters(chapters: list[Path], *, jobs: int, quick: bool, fail_fast: bool, home: Path,
-                 results: Path, write_back: bool, echo=print) -> list[ChapterResult]:
-    """Execute ``chapters`` (in parallel when ``jobs`` > 1, longest first as the last run in ``results``
-    measured them), printing one progress line per chapter; results come back in the order given."""
-    common = dict(quick=quick, home=home, failed_dir=results / "failed", executed_dir=results / "executed",
-                  write_back=write_back)
-    done: list[ChapterResult] = []
-
-    def report(result: ChapterResult) -> None:
-        done.append(result)
-        line = f"[{len(done)}/{len(chapters)}] {result.notebook:<42} {result.status:<6} {result.seconds:6.1f} s"
-        if result.status != "ok":
-            where = f"cell {result.cell}" if result.cell is not None else "before the first cell"
-            line += f"\n      {result.notebook}, {where}: {result.error.splitlines()[0] if result.error else ''}"
-        echo(line, flush=True)
-
-    if jobs <= 1:
-        for path in chapters:
-            echo(f"      running {path.name} ...", flush=True)
-            report(execute_chapter(path, **common))
-            if fail_fast and done[-1].status != "ok":
-                break
-    else:
-        context = multiprocessing.get_context("spawn")
-        with futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            pending = {pool.submit(_execute_in_worker, dict(path=p, **common)): p
-                       for p in longest_first(chapters, results / "manifest.json")}
-            for future in futures.as_completed(pending):
-                report(future.result())
-                if fail_fast and done[-1].status != "ok":
-                    for other in pending:
-                        other.cancel()
-                    break
-    order = {p.name[:2]: i for i, p in enumerate(chapters)}
-    return sorted(done, key=lambda r: order[r.chapter])
-
 
 # ---------------------------------------------------------------------------------------------- results
 def git_commit(repo: Path) -> dict[str, Any]:
+    """``{"commit": HEAD's hash or None, "dirty": uncommitted changes?}`` of the repository ``repo``."""
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=False).stdout.strip()
 
@@ -245,7 +116,27 @@ def git_commit(repo: Path) -> dict[str, Any]:
 
 def write_results(results_dir: Path, chapter_results: list[ChapterResult], *, quick: bool, seconds: float,
                   repo: Path) -> dict[str, Any]:
-    """Write ``manifest.json`` and ``SUMMARY.md`` into ``results_dir``; returns the manifest."""
+    """Write ``manifest.json`` and ``SUMMARY.md`` into ``results_dir``; returns the manifest.
+
+    Parameters
+    ----------
+    results_dir : Path
+        Created if needed.
+    chapter_results : list of ChapterResult
+        The chapters of this run.
+    quick : bool
+        A ``--quick`` run (its times do not update ``seconds_by_chapter``).
+    seconds : float
+        Wall time of the whole run.
+    repo : Path
+        The repository whose commit is recorded.
+
+    Returns
+    -------
+    dict
+        Python, platform, git commit, quick, total seconds, package versions, the chapters and
+        ``seconds_by_chapter`` (kept from the previous manifest, updated by the passing chapters).
+    """
     results_dir.mkdir(parents=True, exist_ok=True)
     by_chapter = chapter_seconds(results_dir / "manifest.json")
     if not quick:
@@ -283,6 +174,7 @@ def _table(chapter_results: list[ChapterResult]) -> str:
 
 # -------------------------------------------------------------------------------------------------- CLI
 def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``run_all.py`` (``--workbook`` and ``--results`` are hidden options)."""
     parser = argparse.ArgumentParser(
         prog="run_all.py", description="Re-execute the workbook chapters with papermill and collect results.")
     parser.add_argument("--only", help="comma-separated chapter numbers, e.g. 00,02")
@@ -312,7 +204,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``run_all.py``: 0 every chapter passed, 1 a chapter failed, 2 a bad option (named on stderr)."""
+    """``run_all.py``: 0 every chapter passed, 1 a chapter failed, 2 a bad option (named on stderr).
+
+    Parameters
+    ----------
+    argv : list of str or None
+        Command-line arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit code (``--book`` and ``--student --no-verify`` return 0 when written; ``--grade`` returns
+        what :func:`~mlops_edu.workbook.editions.grade_submissions` does).
+    """
     args = build_parser().parse_args(argv)
     try:
         return _run(args)
