@@ -172,7 +172,8 @@ def test_unknown_knob_is_named():
 
 # ------------------------------------------------------------------------------------ calibration
 
-_TOLERANCE = {"%": 3.0, "months": 2.0, "$": 1.5}
+_TOLERANCE = {"%": 3.0, "months": 2.0, "$": 1.5, "r": 0.03}
+_FACT_TOLERANCE = {"TotalCharges mean": 23.0}     # 1 % of the mean: its standard deviation is about $2,270
 
 
 @pytest.fixture(scope="module")
@@ -180,8 +181,11 @@ def calibration(big) -> pd.DataFrame:
     return calibration_table(big).set_index("fact")
 
 
-_KNOWN_GAPS = {"TotalCharges mean": "generated tenure and MonthlyCharges are uncorrelated (0.02; real file 0.25), "
-                                    "so TotalCharges averages about 2,100 against 2,283 (see calibration._FACT_SCALE)"}
+_KNOWN_GAPS = {
+    "TotalCharges mean": "generated tenure and MonthlyCharges are uncorrelated, so TotalCharges averages about "
+                         "2,100 against 2,283 (see calibration._FACT_SCALE: the fix tried makes the data easier)",
+    "tenure-MonthlyCharges correlation": "-0.01 against the real file's 0.248 (see calibration._FACT_SCALE)",
+}
 
 
 def _fact_param(fact):
@@ -194,7 +198,8 @@ def _fact_param(fact):
 @pytest.mark.parametrize("fact,published,unit", [_fact_param(f) for f in PUBLISHED_FACTS])
 def test_calibrated_to_published_fact(calibration, fact, published, unit):
     generated = calibration.loc[fact, "generated"]
-    assert abs(generated - published) <= _TOLERANCE[unit], f"{fact}: {generated} vs published {published} {unit}"
+    tolerance = _FACT_TOLERANCE.get(fact, _TOLERANCE[unit])
+    assert abs(generated - published) <= tolerance, f"{fact}: {generated} vs published {published} {unit}"
 
 
 def test_committed_block_is_what_the_calibration_script_writes(tmp_path):
