@@ -177,7 +177,7 @@ def _pandas_add_features(df: pd.DataFrame) -> pd.DataFrame:
     yes = {"yes", "true", "1", "1.0"}
 
     def _yes(s: pd.Series) -> pd.Series:
-        return s.map(lambda v: 0.0 if v is None or v is pd.NA or (isinstance(v, float) and v != v)
+        return s.map(lambda v: 0.0 if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
                      else float(str(v).strip().lower() in yes)).astype(float)
 
     out = fill_unbilled_total_charges(df)

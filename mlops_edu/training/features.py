@@ -23,6 +23,7 @@ Example
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -335,7 +336,7 @@ def _plain_strings(values: np.ndarray) -> np.ndarray | None:
     then lets pandas convert, the general rule)."""
     out = values.copy()
     for i, v in enumerate(values):
-        if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+        if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
             out[i] = "missing"
         elif type(v) is not str:
             return None
