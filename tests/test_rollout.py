@@ -197,3 +197,11 @@ def test_ab_test_detects_a_real_difference_and_randomises_evenly():
     assert table.loc["A", "offers"] == 0 and table.loc["B", "offers"] > 0
     _, same = ab_test(p, p > 0.3, p > 0.3, seed=2)               # identical lists: only chance differs
     assert same["p_value"] > 0.05 and same["ci_low"] < 0 < same["ci_high"]
+
+
+def test_ab_test_names_bad_inputs_instead_of_a_key_error():
+    p = np.full(40, 0.3)
+    with pytest.raises(ValueError, match="offers_b has 39 entries for 40 customers"):
+        ab_test(p, p > 0.2, np.ones(39, bool))
+    with pytest.raises(ValueError, match="arm [AB] got no customers out of 1"):
+        ab_test(p[:1], p[:1] > 0.2, p[:1] > 0.2)

@@ -93,7 +93,7 @@ def _to_pandas(table: pa.Table) -> pd.DataFrame:
 
 
 def write_table(df: pd.DataFrame, path: str | Path, mode: str = "overwrite") -> int:
-    """Write ``df`` as a Delta table version and return the new version number (lecture 9, lab step 1).
+    """Write ``df`` as a Delta table version and return the new version number (lecture 10.2, lab step 1).
 
     Parameters
     ----------
@@ -167,7 +167,7 @@ def _existing(path: str | Path) -> Path:
 
 
 def read_table(path: str | Path, version: int | None = None) -> pd.DataFrame:
-    """Read the latest or a given version of a Delta table (time travel, lecture 9).
+    """Read the latest or a given version of a Delta table (time travel, lecture 10.1).
 
     Parameters
     ----------
@@ -207,7 +207,7 @@ def read_table(path: str | Path, version: int | None = None) -> pd.DataFrame:
 
 
 def table_history(path: str | Path) -> pd.DataFrame:
-    """The versions of a Delta table, oldest first (lecture 9: which data trained which model?).
+    """The versions of a Delta table, oldest first (lecture 10.3: which data trained which model?).
 
     Parameters
     ----------

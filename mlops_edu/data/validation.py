@@ -78,7 +78,7 @@ def _parse_text_columns(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 
 
 def load_telco_csv(path: str | Path) -> pd.DataFrame:
-    """Read the public IBM Telco CSV (or any CSV of that schema) into the canonical frame (lecture 9 lab).
+    """Read the public IBM Telco CSV (or any CSV of that schema) into the canonical frame (lecture 10.2, lab step 1).
 
     Blank ``TotalCharges`` strings (the 11 new customers) become NaN; ``SeniorCitizen`` and ``tenure``
     become ``int64``; teaching columns are parsed when present. The result is validated.

@@ -197,8 +197,20 @@ def ab_test(true_p: Any, offers_a: Any, offers_b: Any, *, seed: int = 0, offer_s
         :func:`two_proportion_test` result (B - A) plus ``n_needed``, the customers per arm needed to
         detect the observed difference with 80 % power, and ``dollars_difference`` (per customer, B - A)
         with its interval ``dollars_ci_low`` .. ``dollars_ci_high``.
+
+    Raises
+    ------
+    ValueError
+        When an offer list's length differs from ``true_p``'s, or an arm gets no customers.
     """
-    arms = assign_arms(len(np.asarray(true_p)), seed)
+    n = len(np.asarray(true_p))
+    for name, offers in (("offers_a", offers_a), ("offers_b", offers_b)):
+        if len(np.asarray(offers)) != n:
+            raise ValueError(f"{name} has {len(np.asarray(offers))} entries for {n} customers in true_p")
+    arms = assign_arms(n, seed)
+    empty = [arm for arm in ("A", "B") if not (arms == arm).any()]
+    if empty:
+        raise ValueError(f"arm {empty[0]} got no customers out of {n}: an A/B test needs customers in both arms")
     offered = np.where(arms == "A", np.asarray(offers_a, bool), np.asarray(offers_b, bool))
     outcome = simulate_outcomes(true_p, offered, offer_success=offer_success, seed=seed).assign(arm=arms)
     table = outcome.groupby("arm").agg(customers=("retained", "size"), offers=("offered", "sum"),
