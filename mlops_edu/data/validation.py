@@ -169,7 +169,8 @@ class Rule:
     """One declarative data-quality rule: the typed columns it needs, the rows it flags, its message.
 
     ``bad(df)`` returns a boolean mask of offending rows; ``message(df, bad)`` names the column and an
-    example (the row labels are appended by :func:`validate_customers`).
+    example (the row labels are appended by :func:`validate_customers`). Both may only read columns,
+    ``df[name]``: :func:`validate_customers` passes them a view that builds each column once.
     """
 
     columns: tuple[str, ...]
