@@ -289,3 +289,11 @@ def test_service_is_idempotent_and_a_crash_loses_no_batch_and_scores_none_twice(
     assert not service.alive()
     log = read_request_log(tmp_path / "log.jsonl")
     assert (log["status"] == 400).sum() == 1
+
+
+def test_data_drift_and_label_shift_in_the_same_month_are_refused():
+    """Both choose a month's customers from the pool; one of them would be dropped silently."""
+    with pytest.raises(ValueError, match="month 3: data drift and label shift are both active"):
+        drift_months(5, 50, seed=0, drifts=[Drift("data", 3, 5.0), Drift("label", 3, 0.4)])
+    months = drift_months(5, 50, seed=0, drifts=[Drift("data", 1, 5.0, end=3), Drift("label", 3, 0.4)])
+    assert [len(m.changes) for m in months] == [0, 1, 1, 1, 1]

@@ -283,7 +283,7 @@ def drift_months(n_months: int, per_month: int, seed: int = 0, drifts: Sequence[
     seed : int
         Seed of the months and of every drift.
     drifts : sequence of Drift
-        The drifts (when data drift and label shift are both active, data drift is applied).
+        The drifts (data drift and label shift may not be active in the same month).
     label_delay : int
         Months until a batch's labels arrive.
     pool_factor : int
@@ -295,6 +295,11 @@ def drift_months(n_months: int, per_month: int, seed: int = 0, drifts: Sequence[
     -------
     list of MonthBatch
         Each with ``changes``: the descriptions of the drifts active in that month.
+
+    Raises
+    ------
+    ValueError
+        When a data drift and a label shift are active in the same month.
 
     Examples
     --------
@@ -308,6 +313,9 @@ def drift_months(n_months: int, per_month: int, seed: int = 0, drifts: Sequence[
         m, pool = batch.month, batch.frame
         active = [d for d in drifts if d.active(m)]
         kinds = {d.kind: d for d in active}
+        if "data" in kinds and "label" in kinds:
+            raise ValueError(f"month {m}: data drift and label shift are both active, but each one chooses the "
+                             "month's customers from the pool; give them months that do not overlap")
         if "data" in kinds:
             frame = resample_inputs(pool, per_month, younger_weights(pool, kinds["data"].size), seed=seed * 1000 + m)
         elif "label" in kinds:
