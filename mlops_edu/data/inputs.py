@@ -114,34 +114,46 @@ def _generate_inputs(n: int, st: dict[str, np.random.Generator], k: Knobs) -> di
     # common random numbers, so a knob changes only what depends on it.
     u = rng.random((22, n))
     g = rng.standard_normal((6, n))
-    beta_age = rng.beta(1.5, 1.3, size=n)
-    exp_senior = rng.exponential(7.5, size=n)
-    young_age = rng.integers(18, 30, size=n)
+    draws = dict(u=u, g=g, beta_age=rng.beta(1.5, 1.3, size=n), exp_senior=rng.exponential(7.5, size=n),
+                 young_age=rng.integers(18, 30, size=n))
+    c = _draw_people(n, st, k, draws)
+    c.update(_draw_contract_and_tenure(n, u, g, c["commit"]))
+    c.update(_draw_services(n, u, g, k, c))
+    c["payment"] = _draw_payment(n, u, c)
+    c.update(_draw_charges(u, g, k, c))
+    return {name: c[name] for name in ("state", "region", "age", "senior", "male", "partner", "dependents",
+                                       "contract", "tenure", "payment", "phone", "ml", "internet",
+                                       *OPTIONAL_SERVICES, "monthly", "total", "paperless", "signup_days")}
 
-    # 1. who: state, age, gender, partner, dependents
+
+def _draw_people(n: int, st: dict[str, np.random.Generator], k: Knobs,
+                 d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Step 1, who: state, age, gender, partner, dependents, and the latent commitment they imply."""
+    u = d["u"]
     w = _STATE_WEIGHT.copy()
     if k.states is not None:
         w = np.where(np.isin(np.array(_STATE_CODES), k.states), w, 0.0)
     state = st["state"].choice(len(_STATE_CODES), size=n, p=w / w.sum())
-    region = _STATE_REGION[state]
     senior_draw = u[0] < _SENIOR_SHARE
-    age = np.where(senior_draw, 65 + np.minimum(np.floor(exp_senior), 25), 18 + np.floor(47 * beta_age))
+    age = np.where(senior_draw, 65 + np.minimum(np.floor(d["exp_senior"]), 25), 18 + np.floor(47 * d["beta_age"]))
     if k.young_share > 0:
-        age = np.where(u[1] < k.young_share, young_age, age)
+        age = np.where(u[1] < k.young_share, d["young_age"], age)
     age = age.astype(np.int64)
     senior = (age >= 65).astype(np.int64)
     agez = (np.minimum(age, 64) - 42.0) / 13.0  # working-age position; seniors count as 64
-    young = age < 30
-    male = u[2] < _GENDER_MALE
     p = _P_PARTNER
     partner = u[3] < _sigmoid(p["a"] + p["age30"] * (age >= 30) + p["age70"] * (age >= 70))
     p = _P_DEPENDENTS
     dependents = u[4] < _sigmoid(p["a"] + p["partner"] * partner + p["senior"] * senior
                                  + p["age30_55"] * ((age >= 30) & (age < 55)) + p["young"] * (age < 25))
     p = _P_COMMIT
-    commit = p["partner"] * partner + p["dep"] * dependents + p["senior"] * senior + p["agez"] * agez + g[0]
+    commit = p["partner"] * partner + p["dep"] * dependents + p["senior"] * senior + p["agez"] * agez + d["g"][0]
+    return dict(state=state, region=_STATE_REGION[state], age=age, senior=senior, agez=agez, young=age < 30,
+                male=u[2] < _GENDER_MALE, partner=partner, dependents=dependents, commit=commit)
 
-    # 2. contract and tenure (a Gaussian copula ties tenure to commitment within each contract)
+
+def _draw_contract_and_tenure(n: int, u: np.ndarray, g: np.ndarray, commit: np.ndarray) -> dict[str, np.ndarray]:
+    """Step 2: contract and tenure (a Gaussian copula ties tenure to commitment within each contract)."""
     p = _P_CONTRACT
     scores = np.stack([np.zeros(n), p["a1"] + p["l1"] * commit, p["a2"] + p["l2"] * commit], axis=1)
     contract = _draw_categorical(u[5], _softmax(scores))
@@ -150,21 +162,25 @@ def _generate_inputs(n: int, st: dict[str, np.random.Generator], k: Knobs) -> di
     ut = np.clip(_ndtr(p["rho"] * c_std + math.sqrt(1 - p["rho"] ** 2) * g[1]), 1e-12, 1 - 1e-12)
     v = np.clip((ut - p["m2m_one"]) / (1 - p["m2m_one"]), 0.0, 1 - 1e-12)
     t_m2m = np.where(ut < p["m2m_one"], 1, np.minimum(1 + np.floor(-p["m2m_scale"] * np.log1p(-v)), MAX_TENURE))
-    t_one = np.where(ut > 1 - p["one_cap"], MAX_TENURE,
-                     1 + np.floor(_kumaraswamy_ppf(np.minimum(ut / (1 - p["one_cap"]), 1 - 1e-12), p["one_a"], p["one_b"]) * MAX_TENURE))
-    t_two = np.where(ut > 1 - p["two_cap"], MAX_TENURE,
-                     1 + np.floor(_kumaraswamy_ppf(np.minimum(ut / (1 - p["two_cap"]), 1 - 1e-12), p["two_a"], p["two_b"]) * MAX_TENURE))
+    def capped(kind: str) -> np.ndarray:   # one- and two-year contracts: a Kumaraswamy body, a share at the cap
+        cap, a, b = p[f"{kind}_cap"], p[f"{kind}_a"], p[f"{kind}_b"]
+        body = 1 + np.floor(_kumaraswamy_ppf(np.minimum(ut / (1 - cap), 1 - 1e-12), a, b) * MAX_TENURE)
+        return np.where(ut > 1 - cap, MAX_TENURE, body)
+
+    t_one, t_two = capped("one"), capped("two")
     tenure = np.minimum(np.select([contract == 0, contract == 1], [t_m2m, t_one], t_two), MAX_TENURE)
     tenure = tenure.astype(np.int64)
-    tz = (tenure - 32.0) / 24.0
-    m2m, one, two = contract == 0, contract == 1, contract == 2
+    return dict(contract=contract, tenure=tenure, tz=(tenure - 32.0) / 24.0)
 
-    # 3. services
+
+def _draw_services(n: int, u: np.ndarray, g: np.ndarray, k: Knobs, c: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Step 3: phone, internet type, the six add-ons and multiple lines."""
+    senior, commit, agez, tz = c["senior"], c["commit"], c["agez"], c["tz"]
     phone = u[8] < _P_PHONE
     p = _P_INTERNET
-    sf = (p["fib"] + p["fib_senior"] * senior + p["fib_commit"] * commit + p["fib_young"] * young
-          + _REGION_INTERNET[region, 0])
-    sn = p["no"] + p["no_commit"] * commit + p["no_agez"] * agez + _REGION_INTERNET[region, 1]
+    sf = (p["fib"] + p["fib_senior"] * senior + p["fib_commit"] * commit + p["fib_young"] * c["young"]
+          + _REGION_INTERNET[c["region"], 0])
+    sn = p["no"] + p["no_commit"] * commit + p["no_agez"] * agez + _REGION_INTERNET[c["region"], 1]
     probs = _softmax(np.stack([np.zeros(n), sf, sn], axis=1))
     probs[~phone] = (1.0, 0.0, 0.0)  # no phone -> DSL, as in the real file
     if k.service_mix:
@@ -174,31 +190,37 @@ def _generate_inputs(n: int, st: dict[str, np.random.Generator], k: Knobs) -> di
     fiber = internet == 1
     p = _ENGAGEMENT
     engagement = p["commit"] * commit + p["noise"] * g[2]
-    addons = {}
+    out = dict(phone=phone, internet=internet, has_net=has_net, fiber=fiber)
     for j, (col, (a, bt, bf, ba)) in enumerate(_P_ADDON.items()):
         logit = a + engagement + bt * tz + bf * fiber + ba * agez
-        addons[col] = has_net & (u[10 + j] < _sigmoid(logit))
+        out[col] = has_net & (u[10 + j] < _sigmoid(logit))
     p = _P_ML
-    ml = phone & (u[16] < _sigmoid(p["a"] + p["tenure"] * (tenure - 32) + p["fiber"] * fiber))
+    out["ml"] = phone & (u[16] < _sigmoid(p["a"] + p["tenure"] * (c["tenure"] - 32) + p["fiber"] * fiber))
+    return out
 
-    # 4. payment (after services: fiber users pay by electronic check, long-standing ones automatically)
+
+def _draw_payment(n: int, u: np.ndarray, c: dict[str, np.ndarray]) -> np.ndarray:
+    """Step 4, after services: fiber users pay by electronic check, long-standing ones automatically."""
+    commit, fiber, has_net, contract = c["commit"], c["fiber"], c["has_net"], c["contract"]
     p = _P_PAYMENT
-    auto = p["auto_commit"] * commit + p["auto_tenure"] * tz
+    auto = p["auto_commit"] * commit + p["auto_tenure"] * c["tz"]
     scores = np.stack([
         p["ec"] + p["ec_commit"] * commit + p["ec_fiber"] * fiber + p["ec_nonet"] * ~has_net
-        + p["ec_senior"] * senior + p["ec_one"] * one + p["ec_two"] * two,
-        p["mc_agez"] * agez + p["mc_nonet"] * ~has_net,
+        + p["ec_senior"] * c["senior"] + p["ec_one"] * (contract == 1) + p["ec_two"] * (contract == 2),
+        p["mc_agez"] * c["agez"] + p["mc_nonet"] * ~has_net,
         p["bt"] + auto,
         p["cc"] + auto,
     ], axis=1)
-    payment = _draw_categorical(u[7], _softmax(scores))
+    return _draw_categorical(u[7], _softmax(scores))
 
-    # 5. charges, billing
+
+def _draw_charges(u: np.ndarray, g: np.ndarray, k: Knobs, c: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Step 5: the monthly price of the services, the total billed so far, paperless billing, sign-up day."""
+    tenure, internet, fiber = c["tenure"], c["internet"], c["fiber"]
     p = _PRICE
-    n_prot = (addons["OnlineSecurity"].astype(np.int64) + addons["OnlineBackup"] + addons["DeviceProtection"]
-              + addons["TechSupport"])
-    n_stream = addons["StreamingTV"].astype(np.int64) + addons["StreamingMovies"]
-    price = (p["phone"] * phone + p["ml"] * ml + p["dsl"] * (internet == 0) + p["fiber"] * fiber
+    n_prot = (c["OnlineSecurity"].astype(np.int64) + c["OnlineBackup"] + c["DeviceProtection"] + c["TechSupport"])
+    n_stream = c["StreamingTV"].astype(np.int64) + c["StreamingMovies"]
+    price = (p["phone"] * c["phone"] + p["ml"] * c["ml"] + p["dsl"] * (internet == 0) + p["fiber"] * fiber
              + p["addon"] * n_prot + p["stream"] * n_stream + p["noise"] * g[3])
     price = np.clip(price, 18.25, 118.75)  # the real file's published minimum and maximum MonthlyCharges
     if k.price_change:
@@ -206,16 +228,11 @@ def _generate_inputs(n: int, st: dict[str, np.random.Generator], k: Knobs) -> di
     monthly = np.round(price * 20.0) / 20.0  # 5-cent steps like the real file
     total = np.where(tenure <= 1, monthly * tenure,
                      monthly + (tenure - 1) * monthly * np.exp(0.04 * g[4]))
-    total = np.round(total, 2)
     p = _P_PAPERLESS
-    paperless = u[17] < _sigmoid(p["a"] + p["internet"] * has_net + p["fiber"] * fiber + p["commit"] * commit
-                                 + p["senior"] * senior + p["agez"] * agez)
+    paperless = u[17] < _sigmoid(p["a"] + p["internet"] * c["has_net"] + p["fiber"] * fiber + p["commit"] * c["commit"]
+                                 + p["senior"] * c["senior"] + p["agez"] * c["agez"])
     signup_days = np.floor(tenure * 30.4375 + u[18] * 30.0).astype(np.int64)
-
-    return dict(state=state, region=region, age=age, senior=senior, male=male, partner=partner,
-                dependents=dependents, contract=contract, tenure=tenure, payment=payment, phone=phone,
-                ml=ml, internet=internet, **{c: addons[c] for c in OPTIONAL_SERVICES}, monthly=monthly,
-                total=total, paperless=paperless, signup_days=signup_days)
+    return dict(monthly=monthly, total=np.round(total, 2), paperless=paperless, signup_days=signup_days)
 
 
 def _rake_columns(probs: np.ndarray, mix: Mapping[str, float]) -> np.ndarray:
