@@ -21,6 +21,7 @@ A :class:`Router` sits in front of two backends (anything with ``predict(frame)`
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -202,14 +203,13 @@ class Router:
         list of int or None
             The answers the callers get (None on error), in row order; the log is in row order too.
         """
-        if self.concurrency == 1:
-            return [self(frame.iloc[[i]]) for i in range(len(frame))]
-        from concurrent.futures import ThreadPoolExecutor
-
         step = 2 if self.mode == "shadow" else 1       # a shadow request logs the answer and its copy
         jobs = [(len(self.log) + step * i, self._arm(), frame.iloc[[i]]) for i in range(len(frame))]
-        with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="router") as pool:
-            results = list(pool.map(lambda job: self._route(*job), jobs))
+        if self.concurrency == 1:
+            results = [self._route(*job) for job in jobs]
+        else:
+            with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="router") as pool:
+                results = list(pool.map(lambda job: self._route(*job), jobs))
         for records in results:
             self.log.extend(records)
         return [records[0].answer for records in results]

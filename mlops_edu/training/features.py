@@ -24,7 +24,7 @@ Example
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -77,11 +77,16 @@ def _require(df: pd.DataFrame, columns: Iterable[str], what: str) -> None:
         raise FeatureError(f"{what}: missing column(s) {missing}; got columns {list(df.columns)}")
 
 
+def _per_text(values: np.ndarray, rule: Callable[[str], float], default: float) -> np.ndarray:
+    """``rule`` of each value's stripped lower-case text, ``default`` for blanks (one call per distinct value)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.array([rule(str(u).strip().lower()) for u in uniques] + [default], dtype=float)
+    return mapped[codes]  # code -1 (a blank) picks the trailing default
+
+
 def _lookup(values: np.ndarray, table: dict[str, float], default: float) -> np.ndarray:
     """Map each value through ``table`` by its stripped lower-case text (one look-up per distinct value)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    mapped = np.array([table.get(str(u).strip().lower(), default) for u in uniques] + [default], dtype=float)
-    return mapped[codes]  # code -1 (a blank) picks the trailing default
+    return _per_text(values, lambda text: table.get(text, default), default)
 
 
 _YES_TABLE = {v: 1.0 for v in _YES}
@@ -150,9 +155,7 @@ def add_features(df: pd.DataFrame) -> pd.DataFrame:
 
 def _contains(values: np.ndarray, word: str) -> np.ndarray:
     """1 where the lower-case text of a value contains ``word``, else 0 (blanks too), as int64."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    found = np.array([int(word in str(u).lower()) for u in uniques] + [0], dtype=np.int64)
-    return found[codes]
+    return _per_text(values, lambda text: float(word in text), 0.0).astype(np.int64)
 
 
 class FeatureAdder(TransformerMixin, BaseEstimator):
